@@ -199,6 +199,7 @@ func (l *Log) Append(records []byte) (AppendResult, error) {
 		next = last + 1
 		pos += size
 	}
+	seg.reserve(int64(len(records)), cfg.SegmentBytes)
 	if _, err := seg.f.WriteAt(records, seg.size); err != nil {
 		err = fmt.Errorf("append to %s: %w", seg.path(logSuffix), err)
 		if terr := seg.f.Truncate(seg.size); terr != nil {
@@ -235,6 +236,10 @@ func (l *Log) roll() error {
 	old.tindex = old.ib.seal(old.tindex, l.end-1)
 	old.maxTs = old.ib.maxTs
 	if err := old.flushIndexes(); err != nil {
+		l.failed = err
+		return err
+	}
+	if err := old.releaseReserve(); err != nil {
 		l.failed = err
 		return err
 	}
@@ -450,6 +455,11 @@ func (l *Log) Close() error {
 	}
 	l.closed = true
 	failed := l.failed
+	if l.active != nil && failed == nil {
+		if err := l.active.releaseReserve(); err != nil {
+			failed = err
+		}
+	}
 	l.mu.Unlock()
 	l.wake(true)
 

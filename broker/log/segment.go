@@ -48,6 +48,39 @@ type segment struct {
 	idxFlushed  int   // bytes of index already written to idxFile
 	tidxFlushed int   // bytes of tindex already written to tidxFile
 	rollBase    int64 // wall time in ms segment.ms counts from, -1 while empty
+	reserved    int64 // bytes of the file's disk space reserved ahead of writes
+	noReserve   bool  // the file system cannot reserve space
+}
+
+// reserveChunk is how far ahead of the write position an active segment's
+// disk space is reserved.
+const reserveChunk = 16 << 20
+
+// reserve makes sure the next n bytes of the active segment fall in reserved
+// space, reserving up to reserveChunk ahead but never past limit (the segment
+// size at which it rolls). Failure only costs speed, so it is not an error.
+func (s *segment) reserve(n, limit int64) {
+	end := s.size + n
+	if s.noReserve || end <= s.reserved {
+		return
+	}
+	target := max(min(end+reserveChunk, limit), end)
+	from := max(s.reserved, s.size)
+	if err := reserveSpace(s.f, from, target-from); err != nil {
+		s.noReserve = true
+		return
+	}
+	s.reserved = target
+}
+
+// releaseReserve gives back reserved space past the data, when the segment
+// stops being active.
+func (s *segment) releaseReserve() error {
+	if s.reserved <= s.size {
+		return nil
+	}
+	s.reserved = 0
+	return s.f.Truncate(s.size)
 }
 
 func (s *segment) path(suffix string) string {
