@@ -13,5 +13,9 @@ func newRootCommand() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(newBrokerCommand())
+	root.AddCommand(newTopicCommand())
+	root.AddCommand(newProduceCommand())
+	root.AddCommand(newConsumeCommand())
+	root.AddCommand(newPerfCommand())
 	return root
 }
