@@ -108,9 +108,6 @@ func (f *fetch) read() (total int, failed bool) {
 			sp.Partition = rp.Partition
 			sp.AbortedTransactions = []kmsg.FetchResponseTopicPartitionAbortedTransaction{}
 			sp.RecordBatches = []byte{} // a null record set (size -1) breaks librdkafka
-			// Kafka sends empty records, never null: librdkafka rejects a
-			// null (-1) record set as "invalid MessageSetSize -1".
-			sp.RecordBatches = []byte{}
 			l := f.logs[i][j]
 			if l == nil {
 				sp.ErrorCode = kerr.UnknownTopicOrPartition.Code
