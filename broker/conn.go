@@ -40,6 +40,9 @@ type conn struct {
 	nc     net.Conn
 	remote string
 	logger *slog.Logger
+	// clientID is the client.id of the request being handled; only the
+	// reader goroutine touches it.
+	clientID string
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -137,6 +140,7 @@ func (c *conn) handle(frame []byte) (queuedResponse, error) {
 	case err != nil:
 		return q, err
 	}
+	c.noteClientID(frame)
 	q.response = api.serve(c, req)
 	return q, nil
 }

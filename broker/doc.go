@@ -13,4 +13,10 @@
 // <data-dir>/<topic>-<partition>. The one thing to know: the broker never
 // re-encodes record batches; it validates them and stores the producer's
 // bytes, and fetches return those bytes.
+//
+// Consumer groups are coordinated by broker/group's state machines, one per
+// group; groups.go feeds them requests and timeouts, parks JoinGroup and
+// SyncGroup answers until a rebalance decides them, and persists group
+// metadata and committed offsets in the compacted __consumer_offsets topic
+// in Kafka's record formats, from which they are restored on start.
 package broker

@@ -22,6 +22,7 @@ type Server struct {
 	clusterID string
 	topics    *topicRegistry
 	producers *producerIDs
+	groups    *coordinator
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -62,6 +63,11 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	groups := newCoordinator(topics, cfg)
+	if err := groups.load(); err != nil {
+		topics.close()
+		return nil, err
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Server{
 		cfg:       cfg,
@@ -69,6 +75,7 @@ func New(cfg Config) (*Server, error) {
 		clusterID: clusterID,
 		topics:    topics,
 		producers: producers,
+		groups:    groups,
 		ctx:       ctx,
 		cancel:    cancel,
 		conns:     map[*conn]struct{}{},
@@ -139,6 +146,8 @@ func (s *Server) Start() error {
 	s.mu.Unlock()
 	s.logger.Info("broker listening", "address", ln.Addr().String(), "advertised", net.JoinHostPort(host, portStr), "data_dir", s.cfg.DataDir, "cluster_id", s.clusterID)
 	s.wg.Go(s.acceptLoop)
+	s.wg.Go(s.flushLoop)
+	s.wg.Go(func() { s.groups.run(s.ctx) })
 	return nil
 }
 
