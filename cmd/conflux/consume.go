@@ -22,11 +22,17 @@ func newConsumeCommand() *cobra.Command {
 		timeoutMs     int64
 		format        string
 		quiet         bool
+		group         string
+		assignor      string
 	)
 	cmd := &cobra.Command{
 		Use:   "consume TOPIC",
 		Short: "Print the records of a topic",
 		Long: "Print the records of a topic, from all partitions unless --partition is given.\n\n" +
+			"With --group the consumer joins that consumer group: the group's members share the\n" +
+			"partitions, each starts at the group's committed offset (--from-beginning: at the earliest\n" +
+			"offset where the group has none; default: the end), and the offsets of printed records are\n" +
+			"committed every second and on exit. --partition and --offset do not apply to a group.\n\n" +
 			"--format takes a template or \"json\". Template directives: %t topic, %p partition,\n" +
 			"%o offset, %k key, %v value, %T timestamp (Unix ms), %h headers (k=v,k2=v2), %K and %S\n" +
 			"key and value length, %% a percent sign; escapes \\n \\t \\r \\\\. A newline is added when\n" +
@@ -40,6 +46,16 @@ func newConsumeCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if group != "" {
+				for _, name := range []string{"partition", "offset"} {
+					if cmd.Flags().Changed(name) {
+						return fmt.Errorf("%w: --%s cannot be used with --group: the group assigns partitions and starts at its committed offsets",
+							console.ErrInvalidArgument, name)
+					}
+				}
+			} else if cmd.Flags().Changed("assignor") {
+				return fmt.Errorf("%w: --assignor needs --group", console.ErrInvalidArgument)
+			}
 			start, err := console.ParseStartOffset(offset, fromBeginning)
 			if err != nil {
 				return err
@@ -51,6 +67,7 @@ func newConsumeCommand() *cobra.Command {
 			c, err := console.NewConsumer(console.ConsumerOptions{
 				Brokers: addrs, Topic: args[0], Partition: partition, StartOffset: start,
 				MaxMessages: maxMessages, IdleTimeout: time.Duration(timeoutMs) * time.Millisecond, Formatter: f,
+				Group: group, Assignor: assignor,
 			})
 			if err != nil {
 				return err
@@ -74,5 +91,7 @@ func newConsumeCommand() *cobra.Command {
 	f.Int64Var(&timeoutMs, "timeout-ms", 0, "exit when no record arrives for this long (0: wait forever)")
 	f.StringVar(&format, "format", "", "output template, or \"json\" (see above)")
 	f.BoolVarP(&quiet, "quiet", "q", false, "do not print the record count on standard error")
+	f.StringVar(&group, "group", "", "consume as a member of this consumer group, committing offsets")
+	f.StringVar(&assignor, "assignor", "range", "partition assignor of the group: range, roundrobin or sticky")
 	return cmd
 }

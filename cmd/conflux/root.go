@@ -16,6 +16,7 @@ func newRootCommand() *cobra.Command {
 	root.AddCommand(newTopicCommand())
 	root.AddCommand(newProduceCommand())
 	root.AddCommand(newConsumeCommand())
+	root.AddCommand(newGroupCommand())
 	root.AddCommand(newPerfCommand())
 	return root
 }

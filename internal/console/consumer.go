@@ -50,11 +50,21 @@ type ConsumerOptions struct {
 	// Topic is read.
 	Topic string
 	// Partition, when >= 0, reads only that partition; otherwise all
-	// partitions are read and their records interleaved.
+	// partitions are read and their records interleaved. It cannot be
+	// combined with Group.
 	Partition int32
 	// StartOffset is sarama.OffsetOldest, sarama.OffsetNewest or an explicit
-	// offset (which needs Partition >= 0); see ParseStartOffset.
+	// offset (which needs Partition >= 0); see ParseStartOffset. With Group
+	// it only applies to partitions the group has no committed offset for,
+	// and must be OffsetOldest or OffsetNewest.
 	StartOffset int64
+	// Group, when set, consumes as a member of that consumer group: the
+	// group's partitions are shared with its other members, and the offsets
+	// of printed records are committed (every second and on exit).
+	Group string
+	// Assignor is the group's partition assignor, range (default),
+	// roundrobin or sticky; see ParseAssignor. Only used with Group.
+	Assignor string
 	// MaxMessages stops the consumer after that many records; 0 = no limit.
 	MaxMessages int64
 	// IdleTimeout stops the consumer when no record arrived for that long;
@@ -78,6 +88,12 @@ func NewConsumer(opts ConsumerOptions) (*Consumer, error) {
 	if len(opts.Brokers) == 0 {
 		return nil, fmt.Errorf("%w: no bootstrap servers", ErrInvalidArgument)
 	}
+	if opts.Group != "" && opts.Partition >= 0 {
+		return nil, fmt.Errorf("%w: --partition cannot be used with --group: the group assigns partitions", ErrInvalidArgument)
+	}
+	if opts.Group != "" && opts.StartOffset >= 0 {
+		return nil, fmt.Errorf("%w: --offset cannot be used with --group: the group starts at its committed offsets", ErrInvalidArgument)
+	}
 	if opts.StartOffset >= 0 && opts.Partition < 0 {
 		return nil, fmt.Errorf("%w: an explicit --offset needs --partition", ErrInvalidArgument)
 	}
@@ -98,14 +114,26 @@ func NewConsumer(opts ConsumerOptions) (*Consumer, error) {
 	// consumer exit promptly after --max-messages or --timeout-ms.
 	conf.Consumer.MaxWaitTime = 200 * time.Millisecond
 	conf.ChannelBufferSize = 1024
+	if opts.Group != "" {
+		assignor, err := ParseAssignor(opts.Assignor)
+		if err != nil {
+			return nil, err
+		}
+		conf.Consumer.Group.Rebalance.GroupStrategies = []sarama.BalanceStrategy{assignor}
+		conf.Consumer.Offsets.Initial = opts.StartOffset
+		conf.Consumer.Offsets.AutoCommit.Enable = true
+		conf.Consumer.Offsets.AutoCommit.Interval = time.Second
+	}
 	return &Consumer{opts: opts, conf: conf}, nil
 }
 
 // Run prints records to w until MaxMessages records were printed, no record
 // arrived for IdleTimeout, or ctx is cancelled; none of these is an error.
 // Transient consumer errors are reported on errw and consumption goes on. It
-// returns the number of records printed.
-func (c *Consumer) Run(ctx context.Context, w io.Writer, errw io.Writer) (int64, error) {
+// returns the number of records printed. With Group, Run returns once the
+// offsets of the printed records are committed and the member left the
+// group; a failed final commit is an error.
+func (c *Consumer) Run(ctx context.Context, w io.Writer, errw io.Writer) (n int64, err error) {
 	client, err := sarama.NewClient(c.opts.Brokers, c.conf)
 	if err != nil {
 		return 0, fmt.Errorf("connect to %v: %w", c.opts.Brokers, fromSarama(err))
@@ -114,21 +142,35 @@ func (c *Consumer) Run(ctx context.Context, w io.Writer, errw io.Writer) (int64,
 	if err := checkPartition(client, c.opts.Topic, c.opts.Partition); err != nil {
 		return 0, err
 	}
-	var partitions []int32
-	if c.opts.Partition >= 0 {
-		partitions = []int32{c.opts.Partition}
-	} else if partitions, err = client.Partitions(c.opts.Topic); err != nil {
-		return 0, fmt.Errorf("topic %q: %w", c.opts.Topic, fromSarama(err))
+	var src messageSource
+	if c.opts.Group != "" {
+		src, err = newGroupSource(client, c.opts.Group, c.opts.Topic)
+	} else {
+		var partitions []int32
+		if c.opts.Partition >= 0 {
+			partitions = []int32{c.opts.Partition}
+		} else if partitions, err = client.Partitions(c.opts.Topic); err != nil {
+			return 0, fmt.Errorf("topic %q: %w", c.opts.Topic, fromSarama(err))
+		}
+		src, err = newPartitionSource(client, c.opts.Topic, partitions, c.opts.StartOffset)
 	}
-	src, err := newPartitionSource(client, c.opts.Topic, partitions, c.opts.StartOffset)
 	if err != nil {
 		return 0, err
 	}
-	defer src.Close()
-	return c.print(ctx, src, w, errw)
+	n, err = c.print(ctx, src, w, errw)
+	if cerr := src.Close(); err == nil {
+		err = cerr
+	}
+	return n, err
 }
 
-// print copies records from src to w.
+// maxUnflushed bounds how many printed records wait in the output buffer
+// before it is flushed, when the source must learn which records were
+// written out (printedMarker).
+const maxUnflushed = 1024
+
+// print copies records from src to w. When src is a printedMarker, each
+// record is marked once the output holding it was flushed.
 func (c *Consumer) print(ctx context.Context, src messageSource, w io.Writer, errw io.Writer) (int64, error) {
 	out := bufio.NewWriterSize(w, 64<<10)
 	idle := newIdleTimer(c.opts.IdleTimeout)
@@ -137,12 +179,24 @@ func (c *Consumer) print(ctx context.Context, src messageSource, w io.Writer, er
 		n   int64
 		buf []byte
 	)
+	marker, _ := src.(printedMarker)
+	var unflushed []*sarama.ConsumerMessage
+	flush := func() error {
+		if err := out.Flush(); err != nil {
+			return fmt.Errorf("write output: %w", err)
+		}
+		for _, m := range unflushed {
+			marker.MarkPrinted(m)
+		}
+		unflushed = unflushed[:0]
+		return nil
+	}
 	msgs, errs := src.Messages(), src.Errors()
 	for {
 		select {
 		case m, ok := <-msgs:
 			if !ok {
-				return n, out.Flush()
+				return n, flush()
 			}
 			idle.touch()
 			buf = c.opts.Formatter.Append(buf[:0], m)
@@ -150,13 +204,16 @@ func (c *Consumer) print(ctx context.Context, src messageSource, w io.Writer, er
 				return n, fmt.Errorf("write output: %w", err)
 			}
 			n++
+			if marker != nil {
+				unflushed = append(unflushed, m)
+			}
 			if c.opts.MaxMessages > 0 && n >= c.opts.MaxMessages {
-				return n, out.Flush()
+				return n, flush()
 			}
 			// Flush whenever the consumer catches up, so output stays live.
-			if len(msgs) == 0 {
-				if err := out.Flush(); err != nil {
-					return n, fmt.Errorf("write output: %w", err)
+			if len(msgs) == 0 || len(unflushed) >= maxUnflushed {
+				if err := flush(); err != nil {
+					return n, err
 				}
 			}
 		case err, ok := <-errs:
@@ -167,10 +224,10 @@ func (c *Consumer) print(ctx context.Context, src messageSource, w io.Writer, er
 			fmt.Fprintf(errw, "warning: %v\n", fromSarama(err))
 		case <-idle.C():
 			if idle.expired() {
-				return n, out.Flush()
+				return n, flush()
 			}
 		case <-ctx.Done():
-			return n, out.Flush()
+			return n, flush()
 		}
 	}
 }
@@ -220,9 +277,9 @@ func (t *idleTimer) stop() {
 	}
 }
 
-// messageSource delivers the records the console consumer prints. Today it
-// is one sarama partition consumer per partition, merged; a consumer group
-// session (--group) would be another implementation.
+// messageSource delivers the records the console consumer prints: one
+// sarama partition consumer per partition, merged (partitionSource), or a
+// consumer group member (groupSource, which is also a printedMarker).
 type messageSource interface {
 	// Messages delivers records; it is closed when the source is done.
 	Messages() <-chan *sarama.ConsumerMessage

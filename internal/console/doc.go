@@ -8,11 +8,11 @@
 // cluster. Keyed records are partitioned with Java's murmur2 rule, so a key
 // lands on the same partition as it would with Kafka's Java client.
 //
-// The console consumer prints whatever a messageSource delivers; today that
-// is one sarama partition consumer per partition, merged. Consuming as a
-// member of a consumer group (--group) means adding a source built on
-// sarama.ConsumerGroup whose handler forwards each claim's messages and marks
-// them; formatting, limits and timeouts stay as they are.
+// The console consumer prints whatever a messageSource delivers: one sarama
+// partition consumer per partition, merged, or with --group a
+// sarama.ConsumerGroup member (groupSource) whose records are marked once
+// printed and committed every second and on exit. GroupAdmin (groups.go,
+// group_reset.go) does the kafka-consumer-groups job.
 //
 // The cobra commands in cmd/conflux parse flags, fill in the option structs of
 // this package and call Run; they hold no logic of their own. Errors the broker
