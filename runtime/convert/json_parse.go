@@ -1,0 +1,543 @@
+package convert
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// jsonKind is the type of a parsed JSON value, named as Jackson's
+// JsonNodeType in error messages.
+type jsonKind uint8
+
+const (
+	jsonMissing jsonKind = iota
+	jsonNull
+	jsonBool
+	jsonNumber
+	jsonString
+	jsonArray
+	jsonObject
+	jsonRaw // an unparsed value, validated but kept as text (see parseEnvelope)
+)
+
+var jsonKindNames = [...]string{
+	jsonMissing: "MISSING", jsonNull: "NULL", jsonBool: "BOOLEAN", jsonNumber: "NUMBER",
+	jsonString: "STRING", jsonArray: "ARRAY", jsonObject: "OBJECT", jsonRaw: "RAW",
+}
+
+func (k jsonKind) String() string { return jsonKindNames[k] }
+
+// jsonValue is a parsed JSON value. Objects keep their members in order;
+// lookups take the last member of a name, as Jackson does.
+type jsonValue struct {
+	kind  jsonKind
+	b     bool        // jsonBool
+	str   string      // jsonString: the text; jsonNumber: the literal
+	isInt bool        // jsonNumber: no fraction or exponent
+	elems []jsonValue // jsonArray elements, jsonObject member values
+	keys  []string    // jsonObject member names
+	start int         // offsets of the value in the input
+	end   int
+}
+
+// get returns the last member named key, or a missing value.
+func (v *jsonValue) get(key string) *jsonValue {
+	for i := len(v.keys) - 1; i >= 0; i-- {
+		if v.keys[i] == key {
+			return &v.elems[i]
+		}
+	}
+	return &missingValue
+}
+
+var missingValue = jsonValue{kind: jsonMissing}
+
+// isEnvelope reports whether an object's members are exactly "schema" and
+// "payload" (each possibly repeated, as Jackson keeps the last), which is
+// what Kafka requires of an envelope.
+func (v *jsonValue) isEnvelope() bool {
+	var schema, payload bool
+	for _, k := range v.keys {
+		switch k {
+		case "schema":
+			schema = true
+		case "payload":
+			payload = true
+		default:
+			return false
+		}
+	}
+	return schema && payload
+}
+
+// parseJSON parses one JSON document (RFC 8259, with nothing but
+// whitespace after it).
+func parseJSON(data []byte) (jsonValue, error) {
+	p := jsonParser{data: data}
+	p.skipSpace()
+	v, err := p.value(0)
+	if err != nil {
+		return jsonValue{}, err
+	}
+	p.skipSpace()
+	if p.pos < len(p.data) {
+		return jsonValue{}, p.errorf("unexpected %s after the JSON value", p.describe())
+	}
+	return v, nil
+}
+
+// parseEnvelope is parseJSON, except that the "schema" member of a
+// top-level object is only validated and left as a jsonRaw value spanning
+// its text, so that a cached schema need not be parsed again.
+func parseEnvelope(data []byte) (jsonValue, error) {
+	p := jsonParser{data: data, lazySchema: true}
+	p.skipSpace()
+	v, err := p.value(0)
+	if err != nil {
+		return jsonValue{}, err
+	}
+	p.skipSpace()
+	if p.pos < len(p.data) {
+		return jsonValue{}, p.errorf("unexpected %s after the JSON value", p.describe())
+	}
+	return v, nil
+}
+
+type jsonParser struct {
+	data       []byte
+	pos        int
+	lazySchema bool
+}
+
+func (p *jsonParser) errorf(format string, args ...any) error {
+	return fmt.Errorf("%s at offset %d", fmt.Sprintf(format, args...), p.pos)
+}
+
+func (p *jsonParser) describe() string {
+	if p.pos >= len(p.data) {
+		return "end of input"
+	}
+	return strconv.QuoteRune(rune(p.data[p.pos]))
+}
+
+func (p *jsonParser) skipSpace() {
+	for p.pos < len(p.data) {
+		switch p.data[p.pos] {
+		case ' ', '\t', '\n', '\r':
+			p.pos++
+		default:
+			return
+		}
+	}
+}
+
+func (p *jsonParser) literal(word string) bool {
+	if len(p.data)-p.pos >= len(word) && string(p.data[p.pos:p.pos+len(word)]) == word {
+		p.pos += len(word)
+		return true
+	}
+	return false
+}
+
+// value parses the value at the current position.
+func (p *jsonParser) value(depth int) (jsonValue, error) {
+	if depth > maxDepth {
+		return jsonValue{}, errTooDeep
+	}
+	start := p.pos
+	if p.pos >= len(p.data) {
+		return jsonValue{}, p.errorf("unexpected end of input")
+	}
+	var v jsonValue
+	var err error
+	switch c := p.data[p.pos]; {
+	case c == '{':
+		v, err = p.object(depth)
+	case c == '[':
+		v, err = p.array(depth)
+	case c == '"':
+		var s string
+		s, err = p.string()
+		v = jsonValue{kind: jsonString, str: s}
+	case c == '-' || (c >= '0' && c <= '9'):
+		v, err = p.number()
+	case p.literal("true"):
+		v = jsonValue{kind: jsonBool, b: true}
+	case p.literal("false"):
+		v = jsonValue{kind: jsonBool}
+	case p.literal("null"):
+		v = jsonValue{kind: jsonNull}
+	default:
+		return jsonValue{}, p.errorf("unexpected %s looking for a value", p.describe())
+	}
+	if err != nil {
+		return jsonValue{}, err
+	}
+	v.start, v.end = start, p.pos
+	return v, nil
+}
+
+func (p *jsonParser) object(depth int) (jsonValue, error) {
+	v := jsonValue{kind: jsonObject}
+	p.pos++ // {
+	p.skipSpace()
+	if p.pos < len(p.data) && p.data[p.pos] == '}' {
+		p.pos++
+		return v, nil
+	}
+	for {
+		p.skipSpace()
+		if p.pos >= len(p.data) || p.data[p.pos] != '"' {
+			return v, p.errorf("unexpected %s looking for an object member name", p.describe())
+		}
+		k, err := p.string()
+		if err != nil {
+			return v, err
+		}
+		p.skipSpace()
+		if p.pos >= len(p.data) || p.data[p.pos] != ':' {
+			return v, p.errorf("unexpected %s after an object member name", p.describe())
+		}
+		p.pos++
+		p.skipSpace()
+		var e jsonValue
+		if depth == 0 && p.lazySchema && k == "schema" && p.pos < len(p.data) && p.data[p.pos] != 'n' {
+			start := p.pos
+			err = p.skip(depth + 1)
+			e = jsonValue{kind: jsonRaw, start: start, end: p.pos}
+		} else {
+			e, err = p.value(depth + 1)
+		}
+		if err != nil {
+			return v, err
+		}
+		if v.keys == nil {
+			v.keys = make([]string, 0, 4)
+			v.elems = make([]jsonValue, 0, 4)
+		}
+		v.keys = append(v.keys, k)
+		v.elems = append(v.elems, e)
+		p.skipSpace()
+		if p.pos >= len(p.data) {
+			return v, p.errorf("unexpected end of input in an object")
+		}
+		switch p.data[p.pos] {
+		case ',':
+			p.pos++
+		case '}':
+			p.pos++
+			return v, nil
+		default:
+			return v, p.errorf("unexpected %s after an object member", p.describe())
+		}
+	}
+}
+
+func (p *jsonParser) array(depth int) (jsonValue, error) {
+	v := jsonValue{kind: jsonArray}
+	p.pos++ // [
+	p.skipSpace()
+	if p.pos < len(p.data) && p.data[p.pos] == ']' {
+		p.pos++
+		v.elems = []jsonValue{}
+		return v, nil
+	}
+	for {
+		p.skipSpace()
+		e, err := p.value(depth + 1)
+		if err != nil {
+			return v, err
+		}
+		if v.elems == nil {
+			v.elems = make([]jsonValue, 0, 4)
+		}
+		v.elems = append(v.elems, e)
+		p.skipSpace()
+		if p.pos >= len(p.data) {
+			return v, p.errorf("unexpected end of input in an array")
+		}
+		switch p.data[p.pos] {
+		case ',':
+			p.pos++
+		case ']':
+			p.pos++
+			return v, nil
+		default:
+			return v, p.errorf("unexpected %s after an array element", p.describe())
+		}
+	}
+}
+
+// number parses a number.
+func (p *jsonParser) number() (jsonValue, error) {
+	start := p.pos
+	isInt, err := p.skipNumber()
+	if err != nil {
+		return jsonValue{}, err
+	}
+	return jsonValue{kind: jsonNumber, str: string(p.data[start:p.pos]), isInt: isInt}, nil
+}
+
+// skipNumber moves past a number with JSON's grammar,
+// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?, and reports whether it is
+// an integer literal.
+func (p *jsonParser) skipNumber() (bool, error) {
+	isInt := true
+	if p.data[p.pos] == '-' {
+		p.pos++
+	}
+	digits := func() int {
+		n := 0
+		for p.pos < len(p.data) && p.data[p.pos] >= '0' && p.data[p.pos] <= '9' {
+			p.pos++
+			n++
+		}
+		return n
+	}
+	if p.pos < len(p.data) && p.data[p.pos] == '0' {
+		p.pos++
+	} else if digits() == 0 {
+		return false, p.errorf("invalid number")
+	}
+	if p.pos < len(p.data) && p.data[p.pos] == '.' {
+		p.pos++
+		isInt = false
+		if digits() == 0 {
+			return false, p.errorf("invalid number")
+		}
+	}
+	if p.pos < len(p.data) && (p.data[p.pos] == 'e' || p.data[p.pos] == 'E') {
+		p.pos++
+		isInt = false
+		if p.pos < len(p.data) && (p.data[p.pos] == '+' || p.data[p.pos] == '-') {
+			p.pos++
+		}
+		if digits() == 0 {
+			return false, p.errorf("invalid number")
+		}
+	}
+	return isInt, nil
+}
+
+var errBadEscape = errors.New("invalid escape in string")
+
+// string parses a string at the current position (which holds '"').
+func (p *jsonParser) string() (string, error) {
+	p.pos++
+	start := p.pos
+	// Fast path: no escapes, valid UTF-8, no control characters.
+	for p.pos < len(p.data) {
+		c := p.data[p.pos]
+		if c == '"' {
+			s := p.data[start:p.pos]
+			p.pos++
+			if utf8.Valid(s) {
+				return string(s), nil
+			}
+			return string(toValidUTF8(s)), nil
+		}
+		if c == '\\' {
+			break
+		}
+		if c < 0x20 {
+			return "", p.errorf("control character in string")
+		}
+		p.pos++
+	}
+	buf := append([]byte(nil), p.data[start:p.pos]...)
+	for p.pos < len(p.data) {
+		c := p.data[p.pos]
+		switch {
+		case c == '"':
+			p.pos++
+			return string(toValidUTF8(buf)), nil
+		case c < 0x20:
+			return "", p.errorf("control character in string")
+		case c != '\\':
+			buf = append(buf, c)
+			p.pos++
+			continue
+		}
+		p.pos++
+		if p.pos >= len(p.data) {
+			break
+		}
+		switch e := p.data[p.pos]; e {
+		case '"', '\\', '/':
+			buf = append(buf, e)
+		case 'b':
+			buf = append(buf, '\b')
+		case 'f':
+			buf = append(buf, '\f')
+		case 'n':
+			buf = append(buf, '\n')
+		case 'r':
+			buf = append(buf, '\r')
+		case 't':
+			buf = append(buf, '\t')
+		case 'u':
+			r, ok := p.hex4(p.pos + 1)
+			if !ok {
+				return "", p.errorf("%v", errBadEscape)
+			}
+			p.pos += 4
+			if utf16.IsSurrogate(r) {
+				r2, ok2 := rune(-1), false
+				if p.pos+2 < len(p.data) && p.data[p.pos+1] == '\\' && p.data[p.pos+2] == 'u' {
+					r2, ok2 = p.hex4(p.pos + 3)
+				}
+				if dec := utf16.DecodeRune(r, r2); ok2 && dec != utf8.RuneError {
+					r = dec
+					p.pos += 6
+				} else {
+					r = utf8.RuneError
+				}
+			}
+			buf = utf8.AppendRune(buf, r)
+		default:
+			return "", p.errorf("%v", errBadEscape)
+		}
+		p.pos++
+	}
+	return "", p.errorf("unexpected end of input in a string")
+}
+
+// hex4 decodes four hex digits at i.
+func (p *jsonParser) hex4(i int) (rune, bool) {
+	if i+4 > len(p.data) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range p.data[i : i+4] {
+		switch {
+		case c >= '0' && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case c >= 'a' && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
+}
+
+// toValidUTF8 replaces each invalid byte with U+FFFD.
+func toValidUTF8(b []byte) []byte {
+	if utf8.Valid(b) {
+		return b
+	}
+	out := make([]byte, 0, len(b)+8)
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		if r == utf8.RuneError && size == 1 {
+			out = utf8.AppendRune(out, utf8.RuneError)
+		} else {
+			out = append(out, b[:size]...)
+		}
+		b = b[size:]
+	}
+	return out
+}
+
+// skip validates the value at the current position and moves past it
+// without building it.
+func (p *jsonParser) skip(depth int) error {
+	if depth > maxDepth {
+		return errTooDeep
+	}
+	if p.pos >= len(p.data) {
+		return p.errorf("unexpected end of input")
+	}
+	switch c := p.data[p.pos]; {
+	case c == '{' || c == '[':
+		closing := byte('}')
+		if c == '[' {
+			closing = ']'
+		}
+		p.pos++
+		p.skipSpace()
+		if p.pos < len(p.data) && p.data[p.pos] == closing {
+			p.pos++
+			return nil
+		}
+		for {
+			p.skipSpace()
+			if c == '{' {
+				if p.pos >= len(p.data) || p.data[p.pos] != '"' {
+					return p.errorf("unexpected %s looking for an object member name", p.describe())
+				}
+				if err := p.skipString(); err != nil {
+					return err
+				}
+				p.skipSpace()
+				if p.pos >= len(p.data) || p.data[p.pos] != ':' {
+					return p.errorf("unexpected %s after an object member name", p.describe())
+				}
+				p.pos++
+				p.skipSpace()
+			}
+			if err := p.skip(depth + 1); err != nil {
+				return err
+			}
+			p.skipSpace()
+			if p.pos >= len(p.data) {
+				return p.errorf("unexpected end of input")
+			}
+			switch p.data[p.pos] {
+			case ',':
+				p.pos++
+			case closing:
+				p.pos++
+				return nil
+			default:
+				return p.errorf("unexpected %s after a value", p.describe())
+			}
+		}
+	case c == '"':
+		return p.skipString()
+	case c == '-' || (c >= '0' && c <= '9'):
+		_, err := p.skipNumber()
+		return err
+	case p.literal("true"), p.literal("false"), p.literal("null"):
+		return nil
+	}
+	return p.errorf("unexpected %s looking for a value", p.describe())
+}
+
+// skipString validates the string at the current position and moves past
+// it.
+func (p *jsonParser) skipString() error {
+	p.pos++
+	for p.pos < len(p.data) {
+		c := p.data[p.pos]
+		switch {
+		case c == '"':
+			p.pos++
+			return nil
+		case c < 0x20:
+			return p.errorf("control character in string")
+		case c == '\\':
+			p.pos++
+			if p.pos >= len(p.data) {
+				return p.errorf("unexpected end of input in a string")
+			}
+			switch p.data[p.pos] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			case 'u':
+				if _, ok := p.hex4(p.pos + 1); !ok {
+					return p.errorf("%v", errBadEscape)
+				}
+				p.pos += 4
+			default:
+				return p.errorf("%v", errBadEscape)
+			}
+		}
+		p.pos++
+	}
+	return p.errorf("unexpected end of input in a string")
+}
