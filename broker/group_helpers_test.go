@@ -50,20 +50,42 @@ func produceValues(t *testing.T, addr, topic string, partitions, n int, tag stri
 	return values
 }
 
-// tally counts the records consumers processed, by value and by consumer.
+// tally counts the records consumers processed, by value and by consumer,
+// and keeps every delivery in order.
 type tally struct {
-	mu      sync.Mutex
-	values  map[string]int
-	members map[string]int
+	mu         sync.Mutex
+	values     map[string]int
+	members    map[string]int
+	deliveries []delivery
+}
+
+// delivery is one record as one consumer processed it; partition and
+// offset are -1 when the consumer did not report them.
+type delivery struct {
+	member    string
+	partition int32
+	offset    int64
+	value     string
 }
 
 func newTally() *tally { return &tally{values: map[string]int{}, members: map[string]int{}} }
 
-func (ta *tally) add(member, value string) {
+func (ta *tally) add(member, value string) { ta.addAt(member, -1, -1, value) }
+
+// addAt records that member processed value, read at offset of partition.
+func (ta *tally) addAt(member string, partition int32, offset int64, value string) {
 	ta.mu.Lock()
 	ta.values[value]++
 	ta.members[member]++
+	ta.deliveries = append(ta.deliveries, delivery{member, partition, offset, value})
 	ta.mu.Unlock()
+}
+
+// all returns a copy of every delivery so far, in the order they happened.
+func (ta *tally) all() []delivery {
+	ta.mu.Lock()
+	defer ta.mu.Unlock()
+	return slices.Clone(ta.deliveries)
 }
 
 // has reports whether every value was processed at least once.
@@ -123,7 +145,7 @@ func startFranzMember(t testing.TB, addr, group, topic, name string, ta *tally, 
 			if fetches.IsClientClosed() {
 				return
 			}
-			fetches.EachRecord(func(r *kgo.Record) { ta.add(name, string(r.Value)) })
+			fetches.EachRecord(func(r *kgo.Record) { ta.addAt(name, r.Partition, r.Offset, string(r.Value)) })
 		}
 	}()
 	t.Cleanup(m.close)
