@@ -46,6 +46,10 @@ type Config struct {
 	// group so that members starting together share one generation
 	// (group.initial.rebalance.delay.ms, default 3 s; negative: no delay).
 	GroupInitialRebalanceDelay time.Duration
+	// RetentionCheckInterval is how often every partition's retention is
+	// applied and the log cleaner is woken
+	// (log.retention.check.interval.ms, default 5 min).
+	RetentionCheckInterval time.Duration
 	// Logger receives the broker's logs (default slog.Default()).
 	Logger *slog.Logger
 }
@@ -64,6 +68,7 @@ func DefaultConfig() Config {
 		GroupMinSessionTimeout:     6 * time.Second,
 		GroupMaxSessionTimeout:     30 * time.Minute,
 		GroupInitialRebalanceDelay: 3 * time.Second,
+		RetentionCheckInterval:     5 * time.Minute,
 	}
 }
 
@@ -96,6 +101,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.GroupInitialRebalanceDelay == 0 {
 		c.GroupInitialRebalanceDelay = d.GroupInitialRebalanceDelay
+	}
+	if c.RetentionCheckInterval <= 0 {
+		c.RetentionCheckInterval = d.RetentionCheckInterval
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -146,9 +154,9 @@ var ignoredServerProperties = map[string]bool{
 	"num.network.threads": true, "num.io.threads": true, "socket.send.buffer.bytes": true,
 	"socket.receive.buffer.bytes": true, "num.recovery.threads.per.data.dir": true,
 	"offsets.topic.replication.factor": true, "transaction.state.log.replication.factor": true,
-	"transaction.state.log.min.isr": true, "log.retention.check.interval.ms": true,
-	"default.replication.factor": true, "share.coordinator.state.topic.replication.factor": true,
-	"share.coordinator.state.topic.min.isr": true, "zookeeper.connect": true,
+	"transaction.state.log.min.isr": true, "default.replication.factor": true,
+	"share.coordinator.state.topic.replication.factor": true, "share.coordinator.state.topic.min.isr": true,
+	"zookeeper.connect":               true,
 	"zookeeper.connection.timeout.ms": true,
 	"offsets.topic.num.partitions":    true,
 }
@@ -241,6 +249,12 @@ func (c *Config) ApplyProperties(props map[string]string) (unknown []string, err
 				}
 				c.GroupInitialRebalanceDelay = d
 			}
+		case "log.retention.check.interval.ms":
+			n, err := strconv.ParseInt(value, 10, 64)
+			if err != nil || n < 1 {
+				return nil, fmt.Errorf("log.retention.check.interval.ms: %q is not a positive integer", value)
+			}
+			c.RetentionCheckInterval = time.Duration(n) * time.Millisecond
 		case "log.dirs", "log.dir":
 			c.DataDir = strings.Split(value, ",")[0]
 		case "listeners":

@@ -147,6 +147,7 @@ func (s *Server) Start() error {
 	s.logger.Info("broker listening", "address", ln.Addr().String(), "advertised", net.JoinHostPort(host, portStr), "data_dir", s.cfg.DataDir, "cluster_id", s.clusterID)
 	s.wg.Go(s.acceptLoop)
 	s.wg.Go(s.flushLoop)
+	s.wg.Go(s.maintenanceLoop)
 	s.wg.Go(func() { s.groups.run(s.ctx) })
 	return nil
 }

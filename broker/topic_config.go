@@ -114,6 +114,8 @@ func logConfig(overrides, brokerDefaults map[string]string) log.Config {
 		n, _ := strconv.ParseInt(get(key), 10, 64)
 		return n
 	}
+	ratio, _ := strconv.ParseFloat(get("min.cleanable.dirty.ratio"), 64)
+	_, compact := cleanupPolicy(get("cleanup.policy"))
 	return log.Config{
 		SegmentBytes:       parseInt("segment.bytes"),
 		SegmentMs:          parseInt("segment.ms"),
@@ -122,6 +124,12 @@ func logConfig(overrides, brokerDefaults map[string]string) log.Config {
 		IndexIntervalBytes: int(parseInt("index.interval.bytes")),
 		RetentionMs:        parseInt("retention.ms"),
 		RetentionBytes:     parseInt("retention.bytes"),
+
+		Compacted:              compact,
+		DeleteRetentionMs:      parseInt("delete.retention.ms"),
+		MinCompactionLagMs:     parseInt("min.compaction.lag.ms"),
+		MaxCompactionLagMs:     parseInt("max.compaction.lag.ms"),
+		MinCleanableDirtyRatio: ratio,
 	}
 }
 

@@ -49,6 +49,21 @@ type Log struct {
 	dirDirty  bool       // segment files created since the directory was fsynced
 	lastCP    time.Time  // when the recovery checkpoint was last written
 	cpBase    int64      // segment base of the last recovery checkpoint
+	cpDisk    int64      // segment base of the newest checkpoint known to be on disk, -1 if none
+
+	// Compaction state, guarded by mu. Only segments before cpDisk are
+	// ever rewritten, so recovery never resumes inside a rewritten file.
+	cleanerActive bool  // a cleaning pass holds segment views: segment deletion waits for it
+	firstDirty    int64 // cleaner checkpoint: offsets below it were compacted by the last pass
+	nextHorizon   int64 // earliest delete horizon of a kept tombstone, math.MaxInt64 if none
+	cleanErr      error // a pass failed after its commit point: no more passes until reopened
+
+	// cleaning is held for the whole of a cleaning pass; Delete takes it
+	// to wait for an aborting pass before removing the directory.
+	cleaning sync.Mutex
+	// failpoint, set only by tests, is called at each step of a cleaning
+	// pass; returning true stops the pass there as a crash would.
+	failpoint func(step cleanStep) bool
 
 	// Lock-free copies for the hot getters.
 	startA, endA, sizeA atomic.Int64
@@ -144,6 +159,11 @@ func (l *Log) Append(records []byte) (AppendResult, error) {
 		}
 		if batchAttributes(b)&attrControl != 0 {
 			return AppendResult{}, fmt.Errorf("%w: batch %d is a control batch, which clients may not produce", ErrInvalidRecord, n)
+		}
+		if cfg.Compacted {
+			if err := checkKeys(b[:size]); err != nil {
+				return AppendResult{}, fmt.Errorf("batch %d at byte %d: %w", n, pos, err)
+			}
 		}
 		count += batchLastOffsetDelta(b) + 1
 		pos += size
@@ -336,8 +356,10 @@ func (v *segmentView) locate(offset int64) (pos int64, size int, found bool, err
 // offset, up to maxBytes in total but always at least one whole batch if any
 // exists at or after offset (KIP-74), and never beyond EndOffset. The first
 // batch may begin before offset; consumers skip the records they did not ask
-// for. A read stops at the end of a segment. offset == EndOffset returns dst
-// unchanged; offset below StartOffset or above EndOffset returns
+// for. In a compacted log offset may fall in a gap left by removed batches:
+// the read then starts with the next batch that remains, in a later segment
+// if need be. A read stops at the end of a segment. offset == EndOffset
+// returns dst unchanged; offset below StartOffset or above EndOffset returns
 // ErrOffsetOutOfRange. The append lock is held only to capture positions,
 // never during I/O.
 func (l *Log) Read(offset int64, maxBytes int, dst []byte) ([]byte, error) {
@@ -351,21 +373,41 @@ func (l *Log) Read(offset int64, maxBytes int, dst []byte) ([]byte, error) {
 		l.mu.Unlock()
 		return dst, fmt.Errorf("%w: offset %d outside [%d, %d]", ErrOffsetOutOfRange, offset, start, end)
 	}
-	if offset == l.end {
+	for from := offset; ; {
+		if from >= l.end {
+			l.mu.Unlock()
+			return dst, nil
+		}
+		v := l.view(l.findSegment(from))
 		l.mu.Unlock()
-		return dst, nil
+		out, found, err := l.readView(&v, from, maxBytes, dst)
+		v.done()
+		if err != nil {
+			return out, fmt.Errorf("read offset %d: %w", offset, err)
+		}
+		if found {
+			return out, nil
+		}
+		// Nothing at or after from in this segment (compaction removed
+		// its tail): continue with the next one.
+		from = max(from+1, v.next)
+		l.mu.Lock()
+		if l.closed {
+			l.mu.Unlock()
+			return dst, ErrClosed
+		}
 	}
-	i := l.findSegment(offset)
-	v := l.view(i)
-	l.mu.Unlock()
-	defer v.done()
+}
 
-	if err := l.load(&v); err != nil {
-		return dst, fmt.Errorf("read offset %d: %w", offset, err)
+// readView reads from one captured segment for Read. found is false when the
+// segment holds no batch ending at or after offset.
+func (l *Log) readView(v *segmentView, offset int64, maxBytes int, dst []byte) ([]byte, bool, error) {
+	if err := l.load(v); err != nil {
+		return dst, false, err
 	}
 	pos, first, found, err := v.locate(offset)
 	if err != nil || !found {
-		return dst, err
+		return dst, false, err
 	}
 	n := max(first, maxBytes)
 	if rem := v.limit - pos; int64(n) > rem {
@@ -374,7 +416,7 @@ func (l *Log) Read(offset int64, maxBytes int, dst []byte) ([]byte, error) {
 	dst = slices.Grow(dst, n)
 	buf := dst[len(dst) : len(dst)+n]
 	if _, err := v.seg.f.ReadAt(buf, pos); err != nil {
-		return dst, fmt.Errorf("read %s at %d: %w", v.seg.path(logSuffix), pos, err)
+		return dst, false, fmt.Errorf("read %s at %d: %w", v.seg.path(logSuffix), pos, err)
 	}
 	keep := first
 	for keep+batchLogOverhead <= n {
@@ -384,7 +426,7 @@ func (l *Log) Read(offset int64, maxBytes int, dst []byte) ([]byte, error) {
 		}
 		keep += size
 	}
-	return dst[:len(dst)+keep], nil
+	return dst[:len(dst)+keep], true, nil
 }
 
 // DeleteRecordsBefore moves the log start offset up to offset (DeleteRecords),
@@ -421,8 +463,13 @@ func (l *Log) DeleteRecordsBefore(offset int64) (int64, error) {
 }
 
 // deleteSegmentsBelow removes the segments whose records are all below
-// offset, never the active one.
+// offset, never the active one. While a cleaning pass runs it removes
+// nothing (the pass is rewriting those files); the pass calls it again with
+// the log start offset when it ends.
 func (l *Log) deleteSegmentsBelow(offset int64) {
+	if l.cleanerActive {
+		return
+	}
 	k := 0
 	for k+1 < len(l.segs) && l.segs[k+1].base <= offset {
 		k++
@@ -480,9 +527,12 @@ func (l *Log) Close() error {
 	return nil
 }
 
-// Delete closes the log and removes its directory.
+// Delete closes the log and removes its directory. A cleaning pass in
+// progress notices the close and stops; Delete waits for it first.
 func (l *Log) Delete() error {
 	cerr := l.Close()
+	l.cleaning.Lock()
+	defer l.cleaning.Unlock()
 	if err := os.RemoveAll(l.dir); err != nil {
 		return fmt.Errorf("delete log %s: %w", l.dir, err)
 	}

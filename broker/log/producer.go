@@ -154,6 +154,19 @@ func (p *producers) replay(b []byte, now int64) {
 	p.m[id] = st
 }
 
+// lastBatches returns, for every producer, the base offset of its last
+// appended batch: the batch compaction must keep (empty if need be) so that
+// the producer's sequence survives a rescan of the log.
+func (p *producers) lastBatches() map[int64]int64 {
+	out := make(map[int64]int64, len(p.m))
+	for id, st := range p.m {
+		if st.n > 0 {
+			out[id] = st.batches[st.n-1].baseOffset
+		}
+	}
+	return out
+}
+
 // expire drops producers idle since before now-producerExpiryMs.
 func (p *producers) expire(now int64) {
 	for id, st := range p.m {

@@ -28,7 +28,7 @@ func Open(dir string, cfg Config, opts Options) (*Log, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("open log %s: %w", dir, err)
 	}
-	l := &Log{dir: dir, logger: opts.Logger, now: opts.Now, producers: newProducers(), cpBase: -1}
+	l := &Log{dir: dir, logger: opts.Logger, now: opts.Now, producers: newProducers(), cpBase: -1, cpDisk: -1}
 	if l.logger == nil {
 		l.logger = slog.Default()
 	}
@@ -58,6 +58,12 @@ func Open(dir string, cfg Config, opts Options) (*Log, error) {
 // recover loads the directory into l and reports whether the previous
 // shutdown was unclean.
 func (l *Log) recover() (unclean bool, err error) {
+	// A cleaning pass interrupted after its commit point is finished
+	// first; one interrupted before it leaves only .cleaned files, which
+	// are removed below.
+	if err := completeSwap(l.dir, l.logger); err != nil {
+		return false, fmt.Errorf("finish interrupted compaction: %w", err)
+	}
 	entries, err := os.ReadDir(l.dir)
 	if err != nil {
 		return false, err
@@ -66,7 +72,7 @@ func (l *Log) recover() (unclean bool, err error) {
 	for _, e := range entries {
 		name := e.Name()
 		switch {
-		case strings.HasSuffix(name, tmpSuffix):
+		case strings.HasSuffix(name, tmpSuffix), strings.HasSuffix(name, cleanedSuffix):
 			os.Remove(filepath.Join(l.dir, name))
 		case strings.HasSuffix(name, logSuffix) && !e.IsDir():
 			digits := strings.TrimSuffix(name, logSuffix)
@@ -126,6 +132,8 @@ func (l *Log) recover() (unclean bool, err error) {
 		l.dirDirty = true
 	}
 	l.deleteSegmentsBelow(l.start)
+	ccp := readCleanerCheckpoint(l.dir)
+	l.firstDirty, l.nextHorizon = min(max(ccp.firstDirty, l.start), l.end), ccp.nextHorizon
 	var size int64
 	for _, s := range l.segs {
 		size += s.size
@@ -181,7 +189,7 @@ func (l *Log) openClean(segs []*segment, cp *checkpoint) bool {
 	s.rollBase = cp.rollBase
 	l.segs, l.active, l.end = segs, s, cp.next
 	l.producers.m = cp.producers
-	l.cpBase, l.lastCP = s.base, time.Now()
+	l.cpBase, l.cpDisk, l.lastCP = s.base, s.base, time.Now()
 	return true
 }
 
@@ -234,18 +242,30 @@ func (l *Log) recoverUnclean(segs []*segment, cp *checkpoint) error {
 		rollBase = -1
 	}
 
+	// Compaction removes whole batches, leaving gaps between the offsets of
+	// consecutive batches and before the next segment's base. It rewrites
+	// only segments before the recovery checkpoint, and never the last
+	// one (it was active), so gaps are accepted in every rescanned segment
+	// but the last, as long as offsets increase and stay below the next
+	// segment's base.
+	lastFile := len(segs) - 1
 	l.segs = segs[:k] // trusted, loaded lazily
 	var scanned []*segment
 	for j := k; j < len(segs); j++ {
 		s := segs[j]
 		if j > k {
-			if s.base != expect {
-				l.logger.Warn("deleting segments after an offset gap", "dir", l.dir, "segment", s.path(logSuffix), "expected", expect)
+			if s.base < expect {
+				l.logger.Warn("deleting segments that overlap earlier offsets", "dir", l.dir, "segment", s.path(logSuffix), "expected", expect)
 				dropSegments(segs[j:])
 				break
 			}
+			expect = s.base
 			pos, idx, tidx, rollBase = 0, nil, nil, -1
 			ib = indexBuilder{maxTs: -1, lastTimeIdxTs: -1}
+		}
+		limit := int64(math.MaxInt64)
+		if j < lastFile {
+			limit = segs[j+1].base
 		}
 		ib.base, ib.interval = s.base, interval
 		f, err := os.OpenFile(s.path(logSuffix), os.O_RDWR, 0)
@@ -257,13 +277,14 @@ func (l *Log) recoverUnclean(segs []*segment, cp *checkpoint) error {
 		sc.start(pos)
 		for sc.next(true) {
 			b := sc.batch
-			if got := batchBaseOffset(b); got != expect {
-				sc.err = fmt.Errorf("%w: batch at %d has offset %d, expected %d", ErrCorruptBatch, sc.pos, got, expect)
+			got := batchBaseOffset(b)
+			last := got + batchLastOffsetDelta(b)
+			if got < expect || (got > expect && j == lastFile) || last >= limit {
+				sc.err = fmt.Errorf("%w: batch at %d has offsets %d-%d, expected %d", ErrCorruptBatch, sc.pos, got, last, expect)
 				break
 			}
-			last := expect + batchLastOffsetDelta(b)
 			idx, tidx = ib.add(idx, tidx, sc.pos, sc.size, last, batchMaxTimestamp(b))
-			if expect >= replayFrom {
+			if got >= replayFrom {
 				l.producers.replay(b, nowMs)
 			}
 			if rollBase < 0 {

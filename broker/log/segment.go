@@ -224,7 +224,11 @@ func (s *segment) load(next int64, interval int, logger *slog.Logger) error {
 			last = batchBaseOffset(h) + batchLastOffsetDelta(h)
 			idx, tidx = ib.add(idx, tidx, sc.pos, sc.size, last, batchMaxTimestamp(h))
 		}
-		tidx = ib.seal(tidx, last)
+		// Seal at the offset before the next segment even when
+		// compaction removed the last batches, as the cleaner does.
+		if s.size > 0 {
+			tidx = ib.seal(tidx, max(last, next-1))
+		}
 		writeFileBestEffort(s.path(indexSuffix), idx)
 		writeFileBestEffort(s.path(timeIndexSuffix), tidx)
 	}
@@ -263,7 +267,8 @@ func fdatasync(f *os.File) error {
 
 // scanner walks the batches of a segment file from a position, reading the
 // file in large chunks. With full set it checks every batch (framing and
-// CRC); otherwise it only needs each batch's header.
+// CRC, accepting the shapes compaction leaves); otherwise it only needs each
+// batch's header.
 type scanner struct {
 	f     *os.File
 	end   int64 // file size to stop at
@@ -318,7 +323,7 @@ func (sc *scanner) next(full bool) bool {
 		return sc.fail(err)
 	}
 	if full {
-		if _, err := checkBatch(b); err != nil {
+		if _, err := checkStoredBatch(b); err != nil {
 			return sc.fail(err)
 		}
 	}

@@ -112,6 +112,7 @@ func (l *Log) syncOnce(final bool) (int64, error) {
 	active := l.active
 	active.acquire()
 	var cp []byte
+	cpSeg := int64(-1)
 	now := time.Now()
 	if l.failed == nil && (final || active.base != l.cpBase || now.Sub(l.lastCP) >= checkpointInterval) {
 		if err := active.flushIndexes(); err != nil {
@@ -122,7 +123,7 @@ func (l *Log) syncOnce(final bool) (int64, error) {
 				ib: active.ib, rollBase: active.rollBase}
 			l.producers.expire(l.now().UnixMilli())
 			cp = c.encode(&l.producers)
-			l.lastCP, l.cpBase = now, active.base
+			l.lastCP, l.cpBase, cpSeg = now, active.base, active.base
 		}
 	}
 	dirDirty := l.dirDirty
@@ -161,10 +162,12 @@ func (l *Log) syncOnce(final bool) (int64, error) {
 		if err := writeFileAtomic(l.dir, checkpointFile, cp, false); err != nil {
 			// Not fatal: an older checkpoint only means a longer scan.
 			l.logger.Warn("writing recovery checkpoint failed", "dir", l.dir, "err", err)
+			cpSeg = -1
 		}
 	}
 
 	l.mu.Lock()
+	l.cpDisk = max(l.cpDisk, cpSeg)
 	for _, s := range rolled {
 		s.closeIndexFiles()
 	}

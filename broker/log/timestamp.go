@@ -217,11 +217,14 @@ func recordAtOrAfter(b []byte, from, ts int64) (offset, timestamp int64, found b
 
 // eachRecord calls fn with the offset and timestamp of each record of batch
 // b in order, until fn returns false. Compressed records are inflated. With
-// LogAppendTime every record carries the batch's maxTimestamp.
+// LogAppendTime every record carries the batch's maxTimestamp. A compacted
+// batch may hold fewer records than its offset range.
 func eachRecord(b []byte, fn func(offset, timestamp int64) bool) error {
 	base := batchBaseOffset(b)
 	attrs := batchAttributes(b)
-	if attrs&attrLogAppendTime != 0 {
+	appendTime := attrs&attrLogAppendTime != 0
+	if appendTime && int64(batchRecordCount(b)) == batchLastOffsetDelta(b)+1 {
+		// Every offset of the range is a record: no need to decode.
 		t := batchMaxTimestamp(b)
 		for off := base; off <= base+batchLastOffsetDelta(b); off++ {
 			if !fn(off, t) {
@@ -258,7 +261,11 @@ func eachRecord(b []byte, fn func(offset, timestamp int64) bool) error {
 		if m <= 0 {
 			return fmt.Errorf("%w: bad record offset delta", ErrCorruptBatch)
 		}
-		if !fn(base+offDelta, baseTs+tsDelta) {
+		ts := baseTs + tsDelta
+		if appendTime {
+			ts = batchMaxTimestamp(b)
+		}
+		if !fn(base+offDelta, ts) {
 			return nil
 		}
 	}
