@@ -27,6 +27,16 @@ var (
 	// ErrProperties is wrapped by the error [ParseProperties] returns for
 	// malformed input (a bad \uXXXX escape).
 	ErrProperties = errors.New("malformed properties")
+
+	// ErrConfigTopicPartitions is wrapped by the error [OpenStore] returns
+	// when the config topic has more than one partition, which would let
+	// workers see connector configs in different orders.
+	ErrConfigTopicPartitions = errors.New("config topic must have a single partition")
+
+	// ErrInvalidStoreWrite is wrapped by the errors [Store] write methods
+	// return for arguments that cannot be written (an empty connector name,
+	// an unknown target state, a config that cannot be encoded).
+	ErrInvalidStoreWrite = errors.New("invalid config store write")
 )
 
 // Error is a problem with one configuration key. Its message is Kafka
