@@ -35,6 +35,15 @@ func init() {
 		New:       func() any { return NewStringConverter() },
 	})
 	connectors.Register(connectors.Plugin{
+		Name:      "simple-header",
+		Aliases:   []string{SimpleHeaderConverterClass},
+		Type:      connectors.PluginHeaderConverter,
+		Version:   pluginVersion,
+		Summary:   "Header values as text, read back with their type inferred.",
+		ConfigDef: configs.NewDef(),
+		New:       func() any { return NewSimpleHeaderConverter() },
+	})
+	connectors.Register(connectors.Plugin{
 		Name:      "bytearray",
 		Aliases:   []string{ByteArrayConverterClass},
 		Type:      connectors.PluginConverter,
