@@ -104,15 +104,16 @@ func New(cfg Config, opts ...Option) (*Operator, error) {
 // first opens the dead letter queue with [OpenDLQ] on brokers (creating the
 // topic with one partition and cfg.DLQReplicationFactor if it does not
 // exist), using sc as the base sarama configuration (nil for defaults).
-// ctx bounds the setup only.
+// ctx bounds the setup only. A writer given with WithDeadLetterQueue is
+// used instead of opening one.
 func Open(ctx context.Context, cfg Config, brokers []string, sc *sarama.Config, opts ...Option) (*Operator, error) {
-	if cfg.DLQTopic == "" {
+	o := buildOptions(opts)
+	if cfg.DLQTopic == "" || o.dlq != nil {
 		return New(cfg, opts...)
 	}
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	o := buildOptions(opts)
 	w, err := OpenDLQ(ctx, DLQConfig{
 		Brokers:           brokers,
 		Topic:             cfg.DLQTopic,
@@ -164,8 +165,9 @@ func (o *Operator) Stats() Stats { return o.stats.snapshot() }
 //     the last error, nothing is reported, and the task should stop
 //     without committing the record.
 //
-// When fn succeeds at once Execute does not allocate and, with no retries
-// configured, does not even read the clock. fn is never retained.
+// When fn succeeds at once Execute does not allocate (pass component as a
+// pointer or a string, which box for free) and, with no retries
+// configured, does not even read the clock. fn and rec are not retained.
 func (o *Operator) Execute(ctx context.Context, stage Stage, component any, rec *Context, fn func() error) (skip bool, err error) {
 	var start time.Time
 	if o.cfg.RetryTimeout != 0 {
@@ -174,11 +176,11 @@ func (o *Operator) Execute(ctx context.Context, stage Stage, component any, rec 
 	if err = fn(); err == nil {
 		return false, nil
 	}
-	return o.recover(ctx, stage, component, rec, fn, err, start)
+	return o.handleFailure(ctx, stage, component, rec, fn, err, start)
 }
 
-// recover handles a failed first attempt: the slow path of Execute.
-func (o *Operator) recover(ctx context.Context, stage Stage, component any, rec *Context, fn func() error, err error, start time.Time) (bool, error) {
+// handleFailure handles a failed first attempt: the slow path of Execute.
+func (o *Operator) handleFailure(ctx context.Context, stage Stage, component any, rec *Context, fn func() error, err error, start time.Time) (bool, error) {
 	for attempt := 1; ; attempt++ {
 		o.stats.failures.Add(1)
 		if !isRetriable(err) {
