@@ -46,6 +46,7 @@ type writer struct {
 	cancel    context.CancelFunc
 	wake      chan struct{} // capacity 1: work was queued or closing began
 	done      chan struct{} // closed when run returns
+	drain     time.Duration // how long close waits before cancelling ctx
 	closeOnce sync.Once
 
 	mu       sync.Mutex
@@ -65,6 +66,7 @@ func newWriter(log backingLog, canWrite func(*pendingWrite) bool) *writer {
 		cancel:   cancel,
 		wake:     make(chan struct{}, 1),
 		done:     make(chan struct{}),
+		drain:    drainTimeout,
 		changed:  make(chan struct{}),
 	}
 	go w.run()
@@ -214,7 +216,7 @@ func (w *writer) flush(ctx context.Context) error {
 	}
 }
 
-// close stops taking writes, gives the queued ones drainTimeout to be
+// close stops taking writes, gives the queued ones w.drain to be
 // written, fails what is left with ErrClosed and waits for the goroutine.
 func (w *writer) close() {
 	w.closeOnce.Do(func() {
@@ -222,7 +224,7 @@ func (w *writer) close() {
 		w.closing = true
 		w.mu.Unlock()
 		w.signal()
-		hard := time.AfterFunc(drainTimeout, w.cancel)
+		hard := time.AfterFunc(w.drain, w.cancel)
 		<-w.done
 		hard.Stop()
 		w.cancel()
