@@ -18,5 +18,6 @@ func newRootCommand() *cobra.Command {
 	root.AddCommand(newConsumeCommand())
 	root.AddCommand(newGroupCommand())
 	root.AddCommand(newPerfCommand())
+	root.AddCommand(newConnectorCommand())
 	return root
 }
