@@ -1,0 +1,69 @@
+package cluster
+
+import (
+	"context"
+	"sync/atomic"
+	"time"
+
+	"github.com/IBM/sarama"
+)
+
+// heartbeater keeps one generation's membership alive from its own
+// goroutine, so that slow Handler calls or a leader's assignment never let
+// the session expire. It reports the first failure on events and stops,
+// except REBALANCE_IN_PROGRESS: it reports that and goes on, since the
+// coordinator keeps the session of a member that heartbeats until it
+// rejoins.
+type heartbeater struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+	// events receives heartbeat failures: a sarama.KError from the
+	// coordinator, or a transport error.
+	events chan error
+}
+
+// startHeartbeat heartbeats memberID in generation gen on conn every
+// interval, storing the time of each answer in contact.
+func startHeartbeat(c *coordinator, conn *sarama.Broker, memberID string, gen int32, interval time.Duration, contact *atomic.Int64) *heartbeater {
+	ctx, cancel := context.WithCancel(context.Background())
+	h := &heartbeater{cancel: cancel, done: make(chan struct{}), events: make(chan error, 1)}
+	req := c.heartbeatRequest(memberID, gen)
+	go func() {
+		defer close(h.done)
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			resp, err := conn.Heartbeat(req)
+			if err == nil {
+				contact.Store(time.Now().UnixNano())
+				if resp.Err == sarama.ErrNoError {
+					continue
+				}
+				err = resp.Err
+			}
+			select {
+			case h.events <- err:
+			default:
+			}
+			if err != sarama.ErrRebalanceInProgress {
+				return
+			}
+		}
+	}()
+	return h
+}
+
+// stop ends the goroutine and waits for it; a heartbeat in flight is
+// answered first.
+func (h *heartbeater) stop() {
+	if h == nil {
+		return
+	}
+	h.cancel()
+	<-h.done
+}

@@ -1,0 +1,537 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/IBM/sarama"
+)
+
+// Handler is the worker's side of group membership. The Member calls it
+// from the goroutine running Member.Run, one call at a time, so its methods
+// need no locking against each other; they run while the member goes on
+// heartbeating. Every ctx ends when Run's context does, except the one
+// passed to the final Revoked call at shutdown.
+type Handler interface {
+	// ConfigSnapshot returns the work the leader hands out — every
+	// connector's name and task count — and the config topic offset the
+	// worker has read to. Followers use only the offset, which the member
+	// advertises when it joins.
+	ConfigSnapshot() (work map[string]int, offset int64)
+	// ReadConfigTo makes the worker read the config topic at least up to
+	// offset. The member calls it, bounded by Config.SyncTimeout, before it
+	// acts on an assignment based on a later offset, when it is told the
+	// configs mismatch, and as leader when a member has read further. An
+	// error makes the member leave the new work alone and rejoin.
+	ReadConfigTo(ctx context.Context, offset int64) error
+	// Revoked tells the worker to stop these connectors and tasks and to
+	// return once they are stopped: another worker may start them as soon
+	// as the member rejoins. Under the eager protocol it is everything the
+	// worker runs, before every rebalance. It is also called with
+	// everything when the member has not reached the coordinator for a
+	// whole session timeout (the group has surely moved the work
+	// elsewhere), and when Run ends.
+	Revoked(ctx context.Context, w Work)
+	// Assigned gives the worker its full current assignment for generation
+	// gen: a.Assigned is everything it should run now (including what it
+	// ran before and keeps), a.Revoked what it was told to stop in this
+	// round (already passed to Revoked), and a.Leader and a.LeaderURL name
+	// the leader. The worker has read the config topic to a.ConfigOffset.
+	Assigned(ctx context.Context, a Assignment, gen Generation)
+}
+
+// Generation identifies one completed rebalance of the group.
+type Generation struct {
+	// ID is the generation id; it grows with every rebalance.
+	ID int32
+	// MemberID is this member's id in the generation.
+	MemberID string
+	// Protocol is the sub-protocol the coordinator chose: "default",
+	// "compatible" or "sessioned".
+	Protocol string
+	// LeaderID is the leader's member id.
+	LeaderID string
+}
+
+// Member is one worker's membership in its Connect group: it joins with
+// protocol type "connect", assigns the work when it is elected leader,
+// heartbeats, and rejoins whenever the group or the member asks. Create it
+// with NewMember and call Run once.
+type Member struct {
+	cfg      Config
+	h        Handler
+	log      *slog.Logger
+	offered  []subprotocol
+	conn     *coordinator
+	assignor *Assignor
+	rejoinCh chan struct{}
+	started  atomic.Bool
+	// contact is when the coordinator last answered (Unix nanoseconds).
+	contact atomic.Int64
+
+	// Owned by Run's goroutine.
+	memberID      string
+	gen           int32       // generation joined, -1 if none
+	proto         subprotocol // the generation's sub-protocol
+	rejoin        bool        // rejoin although in a generation
+	rejoinAt      time.Time   // the leader's delay ends then
+	hb            *heartbeater
+	held          workSet    // what the worker runs
+	last          Assignment // the last assignment acted on
+	lastCompleted int32      // generation of the last successful SyncGroup
+	backoff       time.Duration
+
+	mu     sync.Mutex
+	status Generation
+	url    string // the leader's URL
+}
+
+// NewMember validates cfg and returns a Member that reports to h.
+func NewMember(cfg Config, h Handler) (*Member, error) {
+	if h == nil {
+		return nil, fmt.Errorf("%w: no handler", ErrInvalidConfig)
+	}
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	m := &Member{
+		cfg:           cfg,
+		h:             h,
+		log:           cfg.Logger.With("group", cfg.GroupID),
+		offered:       offered(cfg.Protocol),
+		conn:          newCoordinator(&cfg),
+		assignor:      NewAssignor(cfg.ScheduledRebalanceMaxDelay),
+		rejoinCh:      make(chan struct{}, 1),
+		gen:           -1,
+		held:          workSet{},
+		lastCompleted: -1,
+		status:        Generation{ID: -1},
+	}
+	m.conn.cfg = &m.cfg
+	m.proto = m.offered[0]
+	return m, nil
+}
+
+// Run joins the group and keeps the member in it until ctx ends: it
+// rejoins on rebalances, on UNKNOWN_MEMBER_ID (with a fresh member id), on
+// ILLEGAL_GENERATION, and after losing the coordinator (a broker restart or
+// a coordinator move), retrying with backoff; transient errors never end
+// it. When ctx ends it stops the work (Handler.Revoked), sends LeaveGroup
+// and returns ctx.Err(). It returns early only with an error wrapping
+// ErrFatalGroupError, or ErrAlreadyRun on a second call.
+func (m *Member) Run(ctx context.Context) error {
+	if !m.started.CompareAndSwap(false, true) {
+		return ErrAlreadyRun
+	}
+	// sarama requests cannot be cancelled: cutting the connections ends a
+	// JoinGroup or SyncGroup waiting for a rebalance.
+	stop := context.AfterFunc(ctx, m.conn.group.shutdown)
+	defer stop()
+	m.touch()
+	err := m.loop(ctx)
+	m.shutdown(ctx)
+	return err
+}
+
+// RequestRejoin makes the member rejoin the group, for example because the
+// leader saw the connectors change and must assign again. When the member is
+// a follower whose metadata is unchanged, the coordinator answers its
+// JoinGroup with the current generation and no rebalance happens. It is safe
+// to call from any goroutine and does not wait.
+func (m *Member) RequestRejoin() {
+	select {
+	case m.rejoinCh <- struct{}{}:
+	default:
+	}
+}
+
+// Generation returns the generation of the last assignment the member acted
+// on; ID is -1 before the first one and after Run ends.
+func (m *Member) Generation() Generation {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.status
+}
+
+// IsLeader reports whether the member led the generation of its last
+// assignment, and so is the one to write connector task configs.
+func (m *Member) IsLeader() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.status.ID >= 0 && m.status.LeaderID == m.status.MemberID
+}
+
+// LeaderURL returns the REST URL of the leader of the last assignment, ""
+// before the first one.
+func (m *Member) LeaderURL() string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.url
+}
+
+func (m *Member) setStatus(g Generation, leaderURL string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.status, m.url = g, leaderURL
+}
+
+// touch records an answer from the coordinator.
+func (m *Member) touch() { m.contact.Store(time.Now().UnixNano()) }
+
+func (m *Member) loop(ctx context.Context) error {
+	for ctx.Err() == nil {
+		m.checkContact(ctx)
+		if err := m.conn.connect(); err != nil {
+			if ctx.Err() == nil {
+				m.log.Warn("cannot reach the group coordinator", "err", err)
+				m.pause(ctx)
+			}
+			continue
+		}
+		var err error
+		if m.gen < 0 || m.rejoin {
+			err = m.joinGroup(ctx)
+		} else {
+			if m.hb == nil {
+				m.hb = startHeartbeat(m.conn, m.conn.hb, m.memberID, m.gen, m.cfg.HeartbeatInterval, &m.contact)
+			}
+			err = m.stable(ctx)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
+}
+
+// stable waits, heartbeating, until the member has to act.
+func (m *Member) stable(ctx context.Context) error {
+	var delay <-chan time.Time
+	if !m.rejoinAt.IsZero() {
+		t := time.NewTimer(time.Until(m.rejoinAt))
+		defer t.Stop()
+		delay = t.C
+	}
+	select {
+	case <-ctx.Done():
+	case <-m.rejoinCh:
+		m.rejoin = true
+	case <-delay:
+		m.rejoin = true
+	case err := <-m.hb.events:
+		return m.failed(ctx, "heartbeat", err)
+	}
+	return nil
+}
+
+// joinGroup runs one JoinGroup and SyncGroup round and acts on its
+// assignment. Its error is fatal; it handles every other failure itself.
+func (m *Member) joinGroup(ctx context.Context) error {
+	m.stopHeartbeat()
+	m.rejoinAt = time.Time{}
+	if m.proto.eager() && len(m.held) > 0 {
+		m.revoke(ctx, m.held.clone())
+	}
+	var resp *sarama.JoinGroupResponse
+	for {
+		req, err := m.joinRequest()
+		if err != nil {
+			return fmt.Errorf("%w: %v", ErrFatalGroupError, err)
+		}
+		resp, err = m.conn.main.JoinGroup(req)
+		if err != nil {
+			return m.failed(ctx, "join group", err)
+		}
+		m.touch()
+		if resp.Err == sarama.ErrMemberIdRequired {
+			m.memberID = resp.MemberId
+			continue
+		}
+		if resp.Err != sarama.ErrNoError {
+			return m.failed(ctx, "join group", resp.Err)
+		}
+		break
+	}
+	proto, ok := subprotocolNamed(resp.GroupProtocol)
+	if !ok {
+		return fmt.Errorf("%w: coordinator chose sub-protocol %q, which was not offered", ErrFatalGroupError, resp.GroupProtocol)
+	}
+	m.memberID, m.gen, m.proto, m.rejoin = resp.MemberId, resp.GenerationId, proto, false
+	m.hb = startHeartbeat(m.conn, m.conn.hb, m.memberID, m.gen, m.cfg.HeartbeatInterval, &m.contact)
+	leader := resp.LeaderId == m.memberID
+	m.log.Info("joined group", "generation", m.gen, "member", m.memberID, "protocol", proto.name, "leader", leader)
+
+	var assignments map[string][]byte
+	if leader {
+		var err error
+		if assignments, err = m.lead(ctx, resp); err != nil {
+			m.log.Error("cannot encode the assignments", "err", err)
+			m.rejoin = true
+			m.pause(ctx)
+			return nil
+		}
+	}
+	sresp, err := m.conn.main.SyncGroup(m.conn.syncRequest(m.memberID, m.gen, proto.name, assignments))
+	if err != nil {
+		return m.failed(ctx, "sync group", err)
+	}
+	m.touch()
+	if sresp.Err != sarama.ErrNoError {
+		return m.failed(ctx, "sync group", sresp.Err)
+	}
+	m.lastCompleted = m.gen
+	var a Assignment
+	if err := a.UnmarshalBinary(sresp.MemberAssignment); err != nil {
+		m.log.Error("ignoring the leader's assignment", "generation", m.gen, "err", err)
+		m.rejoin = true
+		m.pause(ctx)
+		return nil
+	}
+	m.apply(ctx, a, resp.LeaderId)
+	return nil
+}
+
+// joinRequest builds the JoinGroup request with the member's metadata for
+// every offered sub-protocol.
+func (m *Member) joinRequest() (*sarama.JoinGroupRequest, error) {
+	req := m.conn.joinRequest(m.memberID)
+	_, offset := m.h.ConfigSnapshot()
+	var alloc *Assignment
+	if len(m.held) > 0 {
+		alloc = &Assignment{Leader: m.last.Leader, LeaderURL: m.last.LeaderURL,
+			ConfigOffset: m.last.ConfigOffset, Assigned: m.held.work()}
+	}
+	for _, p := range m.offered {
+		md := WorkerMetadata{Version: p.version, URL: m.cfg.URL, ConfigOffset: offset}
+		if alloc != nil && p.version >= VersionCompatible {
+			a := *alloc
+			a.Version = p.version
+			md.Allocation = &a
+		}
+		b, err := md.MarshalBinary()
+		if err != nil {
+			return nil, fmt.Errorf("encode worker metadata: %w", err)
+		}
+		req.AddGroupProtocol(p.name, b)
+	}
+	return req, nil
+}
+
+// lead computes every member's assignment as the group leader.
+func (m *Member) lead(ctx context.Context, resp *sarama.JoinGroupResponse) (map[string][]byte, error) {
+	members := make([]MemberState, 0, len(resp.Members))
+	maxOffset := int64(-1)
+	for _, gm := range resp.Members {
+		st := MemberState{ID: gm.MemberId, ConfigOffset: -1}
+		var md WorkerMetadata
+		if err := md.UnmarshalBinary(gm.Metadata); err != nil {
+			m.log.Warn("ignoring undecodable member metadata", "member", gm.MemberId, "err", err)
+		} else {
+			st.URL, st.ConfigOffset = md.URL, md.ConfigOffset
+			if md.Allocation != nil {
+				st.Owned = md.Allocation.Assigned
+			}
+		}
+		maxOffset = max(maxOffset, st.ConfigOffset)
+		members = append(members, st)
+	}
+	work, offset := m.h.ConfigSnapshot()
+	if offset < maxOffset {
+		if err := m.readConfig(ctx, maxOffset); err != nil {
+			m.log.Warn("leader cannot read the config topic as far as a member has", "offset", maxOffset, "err", err)
+		}
+		work, offset = m.h.ConfigSnapshot()
+	}
+	plan := m.assignor.Assign(Round{
+		Version:                 m.proto.version,
+		Generation:              m.gen,
+		LastCompletedGeneration: m.lastCompleted,
+		LeaderID:                m.memberID,
+		Members:                 members,
+		Config:                  ConfigState{Offset: offset, Tasks: work},
+		Now:                     m.cfg.Clock(),
+	})
+	out := make(map[string][]byte, len(plan))
+	for id, a := range plan {
+		b, err := a.MarshalBinary()
+		if err != nil {
+			return nil, fmt.Errorf("assignment of %s: %w", id, err)
+		}
+		out[id] = b
+		m.log.Debug("assigned", "member", id, "assigned", a.Assigned, "revoked", a.Revoked, "delay", a.Delay, "error", a.Error)
+	}
+	return out, nil
+}
+
+// apply acts on the member's assignment of the generation just synced.
+func (m *Member) apply(ctx context.Context, a Assignment, leaderID string) {
+	switch a.Error {
+	case NoError:
+	case ConfigMismatch:
+		// A follower whose metadata is unchanged gets the same generation
+		// and the same answer until the leader has caught up: pause, so
+		// as not to spin.
+		m.log.Info("leader is behind on the config topic; catching up and rejoining", "offset", a.ConfigOffset)
+		if err := m.readConfig(ctx, a.ConfigOffset); err != nil {
+			m.log.Warn("cannot read the config topic", "offset", a.ConfigOffset, "err", err)
+		}
+		m.rejoin = true
+		m.pause(ctx)
+		return
+	default:
+		m.log.Warn("assignment with unknown error code; rejoining", "error", a.Error)
+		m.rejoin = true
+		m.pause(ctx)
+		return
+	}
+	revoked := workSet{}
+	for u := range setOf(a.Revoked) {
+		if m.held.has(u) {
+			revoked.add(u)
+		}
+	}
+	if m.proto.eager() {
+		revoked = m.held.clone()
+	}
+	if len(revoked) > 0 {
+		m.revoke(ctx, revoked)
+	}
+	gained := setOf(a.Assigned)
+	gained.removeAll(m.held)
+	if err := m.readConfig(ctx, a.ConfigOffset); err != nil {
+		// Work the worker cannot configure is left alone; the leader
+		// finds it unassigned in the next round.
+		m.log.Warn("cannot read the config topic; rejoining without the new work", "offset", a.ConfigOffset, "err", err)
+		m.rejoin = true
+		m.pause(ctx)
+		return
+	}
+	m.held.addAll(gained)
+	m.last = a
+	m.backoff = 0
+	gen := Generation{ID: m.gen, MemberID: m.memberID, Protocol: m.proto.name, LeaderID: leaderID}
+	m.setStatus(gen, a.LeaderURL)
+	full := a
+	full.Assigned, full.Revoked = m.held.work(), revoked.work()
+	m.log.Info("assignment", "generation", gen.ID, "leader", leaderID, "running", full.Assigned, "revoked", full.Revoked, "delay", a.Delay)
+	m.h.Assigned(ctx, full, gen)
+	if !m.proto.eager() && len(revoked) > 0 {
+		// The leader hands out what was revoked in a follow-up round,
+		// once it is stopped.
+		m.rejoin = true
+	}
+	if a.Delay > 0 {
+		m.rejoinAt = time.Now().Add(a.Delay)
+	}
+}
+
+// readConfig asks the worker to read the config topic to offset, unless
+// it has already.
+func (m *Member) readConfig(ctx context.Context, offset int64) error {
+	if _, have := m.h.ConfigSnapshot(); have >= offset {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, m.cfg.SyncTimeout)
+	defer cancel()
+	return m.h.ReadConfigTo(ctx, offset)
+}
+
+// revoke stops w, which the member holds.
+func (m *Member) revoke(ctx context.Context, w workSet) {
+	m.h.Revoked(ctx, w.work())
+	m.held.removeAll(w)
+}
+
+// checkContact stops all work once the coordinator has been out of reach
+// for a session timeout: by then it has dropped the member, and the work is
+// about to run elsewhere.
+func (m *Member) checkContact(ctx context.Context) {
+	since := time.Since(time.Unix(0, m.contact.Load()))
+	if len(m.held) == 0 || since <= m.cfg.SessionTimeout {
+		return
+	}
+	m.log.Warn("group coordinator out of reach for longer than the session timeout; stopping all work", "for", since.Round(time.Millisecond))
+	m.revoke(ctx, m.held.clone())
+	m.last = Assignment{}
+	m.setStatus(Generation{ID: -1}, "")
+}
+
+// failed handles err from a request to the coordinator; it returns an
+// error only when the member cannot go on.
+func (m *Member) failed(ctx context.Context, op string, err error) error {
+	if ctx.Err() != nil {
+		return nil // the connections were cut to stop the member
+	}
+	ke, ok := kafkaError(err)
+	if !ok {
+		m.log.Warn("lost the group coordinator", "op", op, "err", err)
+		m.stopHeartbeat()
+		m.conn.disconnect()
+		m.pause(ctx)
+		return nil
+	}
+	switch ke {
+	case sarama.ErrNotCoordinatorForConsumer, sarama.ErrConsumerCoordinatorNotAvailable, sarama.ErrOffsetsLoadInProgress, sarama.ErrRequestTimedOut:
+		m.log.Info("group coordinator moved or is not ready", "op", op, "err", ke)
+		m.stopHeartbeat()
+		m.conn.disconnect()
+		m.pause(ctx)
+	case sarama.ErrUnknownMemberId:
+		m.log.Info("coordinator does not know the member; rejoining with a new member id", "op", op, "member", m.memberID)
+		m.memberID, m.gen = "", -1
+	case sarama.ErrIllegalGeneration, sarama.ErrRebalanceInProgress:
+		m.log.Debug("rebalance; rejoining", "op", op, "err", ke)
+		m.rejoin = true
+	case sarama.ErrInvalidGroupId, sarama.ErrInvalidSessionTimeout, sarama.ErrInconsistentGroupProtocol,
+		sarama.ErrGroupAuthorizationFailed, sarama.ErrGroupMaxSizeReached, sarama.ErrFencedInstancedId,
+		sarama.ErrUnsupportedVersion:
+		return fmt.Errorf("%w: %s %s: %w", ErrFatalGroupError, op, m.cfg.GroupID, ke)
+	default:
+		m.log.Warn("group request failed; rejoining", "op", op, "err", ke)
+		m.rejoin = true
+		m.pause(ctx)
+	}
+	return nil
+}
+
+// pause waits before the next attempt, longer after each failure in a row.
+func (m *Member) pause(ctx context.Context) {
+	m.backoff = min(max(2*m.backoff, m.cfg.RetryBackoff), m.cfg.RetryBackoffMax)
+	d := m.backoff/2 + rand.N(m.backoff/2+1)
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+func (m *Member) stopHeartbeat() {
+	m.hb.stop()
+	m.hb = nil
+}
+
+// shutdown stops the work, leaves the group and closes the connections.
+func (m *Member) shutdown(ctx context.Context) {
+	m.stopHeartbeat()
+	if len(m.held) > 0 {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), m.cfg.RebalanceTimeout)
+		m.revoke(sctx, m.held.clone())
+		cancel()
+	}
+	if m.memberID != "" {
+		if err := m.conn.leave(m.memberID); err != nil && !errors.Is(err, sarama.ErrUnknownMemberId) {
+			m.log.Warn("cannot leave the group; the coordinator drops the member when its session expires", "err", err)
+		} else {
+			m.log.Info("left group", "member", m.memberID)
+		}
+	}
+	m.conn.close()
+	m.setStatus(Generation{ID: -1}, "")
+}
