@@ -36,6 +36,7 @@
 // worker's metadata tells the leader what it already runs. The Member keeps
 // that running total and always hands the Handler the whole of it; a worker
 // stops only what Revoked names, and never anything else because of a
-// rebalance. Work is revoked in one round and given to another worker in
-// the next, so the same task never runs on two workers at once.
+// rebalance. Work moves in two rounds: revoked from one worker in the
+// first, given to another in the next, which the revoking worker starts
+// once it has stopped the work.
 package cluster

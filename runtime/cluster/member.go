@@ -125,6 +125,11 @@ func NewMember(cfg Config, h Handler) (*Member, error) {
 // it. When ctx ends it stops the work (Handler.Revoked), sends LeaveGroup
 // and returns ctx.Err(). It returns early only with an error wrapping
 // ErrFatalGroupError, or ErrAlreadyRun on a second call.
+//
+// A restarted Conflux broker restores a group without its members, so every
+// worker rejoins an empty group with the work it runs and keeps it, provided
+// the broker's group.initial.rebalance.delay.ms gathers them into one
+// generation; Kafka brokers keep the members across a coordinator change.
 func (m *Member) Run(ctx context.Context) error {
 	if !m.started.CompareAndSwap(false, true) {
 		return ErrAlreadyRun
