@@ -2,7 +2,7 @@ package runtime
 
 import (
 	"context"
-	"errors"
+	"strconv"
 )
 
 // Herder is the worker cluster as the REST API and the CLI see it: every
@@ -92,6 +92,9 @@ type TaskID struct {
 	Task      int    `json:"task"`
 }
 
+// String returns "<connector>-<task>", as Kafka Connect prints a task id.
+func (id TaskID) String() string { return id.Connector + "-" + strconv.Itoa(id.Task) }
+
 // TaskInfo is a task's id and config, as in GET /connectors/{n}/tasks.
 type TaskInfo struct {
 	ID     TaskID            `json:"id"`
@@ -144,20 +147,3 @@ type PartitionOffset struct {
 	Partition map[string]any `json:"partition"`
 	Offset    map[string]any `json:"offset"`
 }
-
-// Errors a Herder returns; the REST API maps them to status codes with
-// errors.Is. Wrap them with a message for the user.
-var (
-	// ErrNotFound: the connector or task does not exist (404).
-	ErrNotFound = errors.New("not found")
-	// ErrAlreadyExists: a connector with that name exists (409).
-	ErrAlreadyExists = errors.New("already exists")
-	// ErrBadRequest: the request is invalid, e.g. a config error (400).
-	ErrBadRequest = errors.New("bad request")
-	// ErrConflict: a rebalance or concurrent change is in progress; retry (409).
-	ErrConflict = errors.New("conflict")
-	// ErrForbidden: the operation is disabled by configuration (403).
-	ErrForbidden = errors.New("forbidden")
-	// ErrNotReady: the worker has not joined its cluster yet (503 on /health).
-	ErrNotReady = errors.New("worker is starting")
-)

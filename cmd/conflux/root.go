@@ -12,6 +12,8 @@ func newRootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.AddCommand(newStandaloneCommand())
+	root.AddCommand(newWorkerCommand())
 	root.AddCommand(newBrokerCommand())
 	root.AddCommand(newTopicCommand())
 	root.AddCommand(newProduceCommand())

@@ -58,6 +58,9 @@ type Config struct {
 	HealthTimeout time.Duration
 	// MaxBodyBytes limits request bodies; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// Metrics, when set, serves GET /metrics (the worker's Prometheus
+	// metrics).
+	Metrics http.Handler
 }
 
 // ClusterLoggerSetter is implemented by herders that can set a log level on
@@ -123,11 +126,11 @@ func New(cfg Config) http.Handler {
 		a.maxBody = DefaultMaxBodyBytes
 	}
 	a.validator = validation.New(a.reg, cfg.Resolver)
-	return a.routes(cfg.AdminEnabled)
+	return a.routes(cfg.AdminEnabled, cfg.Metrics)
 }
 
 // routes builds the router.
-func (a *api) routes(admin bool) http.Handler {
+func (a *api) routes(admin bool, metrics http.Handler) http.Handler {
 	r := chi.NewRouter()
 	r.Use(a.recoverer, a.accessLog, stripSlash)
 	r.NotFound(func(w http.ResponseWriter, _ *http.Request) {
@@ -139,6 +142,9 @@ func (a *api) routes(admin bool) http.Handler {
 
 	r.Get("/", a.handle(a.serverInfo))
 	r.Get("/health", a.handle(a.health))
+	if metrics != nil {
+		r.Method(http.MethodGet, "/metrics", metrics)
+	}
 
 	r.Route("/connectors", func(r chi.Router) {
 		r.Get("/", a.handle(a.listConnectors))

@@ -1,0 +1,296 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/IBM/sarama"
+
+	"conflux/configs"
+	"conflux/offsets"
+)
+
+// Keys of a sink connector's offsets in the REST API (KIP-875).
+const (
+	sinkTopicKey     = "kafka_topic"
+	sinkPartitionKey = "kafka_partition"
+	sinkOffsetKey    = "kafka_offset"
+)
+
+// sinkGroup is the consumer group of a sink connector's tasks.
+func sinkGroup(name string) string { return "connect-" + name }
+
+// ConnectorOffsets implements Herder: a source connector's offsets from the
+// offsets topic, a sink connector's from its consumer group.
+func (w *Worker) ConnectorOffsets(ctx context.Context, name string) (ConnectorOffsets, error) {
+	snap, err := w.snapshot(ctx)
+	if err != nil {
+		return ConnectorOffsets{}, err
+	}
+	cfg, err := connectorIn(snap, name)
+	if err != nil {
+		return ConnectorOffsets{}, err
+	}
+	out := ConnectorOffsets{Offsets: []PartitionOffset{}}
+	if w.typeOf(cfg) == TypeSink {
+		committed, err := w.groupOffsets(name)
+		if err != nil {
+			return ConnectorOffsets{}, err
+		}
+		for _, c := range committed {
+			out.Offsets = append(out.Offsets, PartitionOffset{
+				Partition: map[string]any{sinkTopicKey: c.topic, sinkPartitionKey: int64(c.partition)},
+				Offset:    map[string]any{sinkOffsetKey: c.offset},
+			})
+		}
+		return out, nil
+	}
+	pos, err := w.offsets.ConnectorOffsets(ctx, name)
+	if err != nil {
+		return ConnectorOffsets{}, err
+	}
+	for _, po := range pos {
+		out.Offsets = append(out.Offsets, PartitionOffset(po))
+	}
+	return out, nil
+}
+
+// checkStopped returns Kafka Connect's error for offset changes on a
+// connector that is not stopped.
+func checkStopped(snap configs.Snapshot, name string) error {
+	if snap.TargetStates[name] != configs.TargetStopped || len(snap.Tasks[name]) != 0 {
+		return fmt.Errorf("%w: Connectors must be in the STOPPED state before their offsets can be modified. "+
+			"This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/%s/stop' endpoint",
+			ErrBadRequest, name)
+	}
+	return nil
+}
+
+// AlterConnectorOffsets implements Herder.
+func (w *Worker) AlterConnectorOffsets(ctx context.Context, name string, offs ConnectorOffsets) (string, error) {
+	snap, err := w.snapshot(ctx)
+	if err != nil {
+		return "", err
+	}
+	cfg, err := connectorIn(snap, name)
+	if err != nil {
+		return "", err
+	}
+	if err := checkStopped(snap, name); err != nil {
+		return "", err
+	}
+	sink := w.typeOf(cfg) == TypeSink
+	kind := "source"
+	if sink {
+		kind = "sink"
+	}
+	for _, po := range offs.Offsets {
+		if po.Partition == nil {
+			return "", fmt.Errorf("%w: The partition for a %s connector offset cannot be null or missing", ErrBadRequest, kind)
+		}
+	}
+	if sink {
+		changes, err := parseSinkOffsets(offs)
+		if err != nil {
+			return "", err
+		}
+		if err := w.alterGroupOffsets(name, changes); err != nil {
+			return "", err
+		}
+		return AlteredOffsetsMessage, nil
+	}
+	pos := make([]offsets.PartitionOffset, len(offs.Offsets))
+	for i, po := range offs.Offsets {
+		pos[i] = offsets.PartitionOffset(po)
+	}
+	if err := w.offsets.Alter(ctx, name, pos); err != nil {
+		if errors.Is(err, offsets.ErrInvalidPartition) {
+			return "", fmt.Errorf("%w: %w", ErrBadRequest, err)
+		}
+		return "", err
+	}
+	return AlteredOffsetsMessage, nil
+}
+
+// ResetConnectorOffsets implements Herder.
+func (w *Worker) ResetConnectorOffsets(ctx context.Context, name string) (string, error) {
+	snap, err := w.snapshot(ctx)
+	if err != nil {
+		return "", err
+	}
+	cfg, err := connectorIn(snap, name)
+	if err != nil {
+		return "", err
+	}
+	if err := checkStopped(snap, name); err != nil {
+		return "", err
+	}
+	if w.typeOf(cfg) == TypeSink {
+		if err := w.deleteGroup(name); err != nil {
+			return "", err
+		}
+		return ResetOffsetsMessage, nil
+	}
+	if err := w.offsets.Reset(ctx, name); err != nil {
+		return "", err
+	}
+	return ResetOffsetsMessage, nil
+}
+
+// groupOffset is one committed offset of a sink connector's group; offset
+// -1 removes it.
+type groupOffset struct {
+	topic     string
+	partition int32
+	offset    int64
+}
+
+// parseSinkOffsets checks the body of PATCH /offsets for a sink connector.
+func parseSinkOffsets(offs ConnectorOffsets) ([]groupOffset, error) {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: "+format, append([]any{ErrBadRequest}, args...)...)
+	}
+	var out []groupOffset
+	for _, po := range offs.Offsets {
+		topic, ok := po.Partition[sinkTopicKey].(string)
+		if !ok || strings.TrimSpace(topic) == "" {
+			return nil, bad("Kafka topic names must be valid strings and may not be null")
+		}
+		p, ok := wholeNumber(po.Partition[sinkPartitionKey])
+		if !ok || p < 0 || p > math.MaxInt32 {
+			return nil, bad("Kafka partitions must be valid numbers and may not be null")
+		}
+		g := groupOffset{topic: topic, partition: int32(p), offset: -1}
+		if po.Offset != nil {
+			o, ok := wholeNumber(po.Offset[sinkOffsetKey])
+			if !ok || o < 0 {
+				return nil, bad("Kafka offsets must be valid numbers and may not be null or negative")
+			}
+			g.offset = o
+		}
+		out = append(out, g)
+	}
+	return out, nil
+}
+
+// wholeNumber reads a JSON number that is an integer.
+func wholeNumber(v any) (int64, bool) {
+	switch n := v.(type) {
+	case int64:
+		return n, true
+	case int:
+		return int64(n), true
+	case float64:
+		if n == math.Trunc(n) && math.Abs(n) < 1<<53 {
+			return int64(n), true
+		}
+	case string:
+		var x int64
+		if _, err := fmt.Sscan(n, &x); err == nil {
+			return x, true
+		}
+	}
+	return 0, false
+}
+
+// admin opens a cluster admin client for one operation.
+func (w *Worker) admin() (sarama.ClusterAdmin, error) {
+	sc := *w.base
+	return sarama.NewClusterAdmin(w.cfg.BootstrapServers, &sc)
+}
+
+// groupOffsets lists a sink connector's committed offsets, sorted.
+func (w *Worker) groupOffsets(name string) ([]groupOffset, error) {
+	adm, err := w.admin()
+	if err != nil {
+		return nil, err
+	}
+	defer adm.Close()
+	resp, err := adm.ListConsumerGroupOffsets(sinkGroup(name), nil)
+	if err != nil {
+		return nil, fmt.Errorf("list offsets of group %s: %w", sinkGroup(name), err)
+	}
+	if resp.Err != sarama.ErrNoError {
+		return nil, fmt.Errorf("list offsets of group %s: %w", sinkGroup(name), resp.Err)
+	}
+	var out []groupOffset
+	for topic, parts := range resp.Blocks {
+		for p, b := range parts {
+			if b.Err == sarama.ErrNoError && b.Offset >= 0 {
+				out = append(out, groupOffset{topic: topic, partition: p, offset: b.Offset})
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b groupOffset) int {
+		if a.topic != b.topic {
+			return strings.Compare(a.topic, b.topic)
+		}
+		return int(a.partition - b.partition)
+	})
+	return out, nil
+}
+
+// alterGroupOffsets commits or removes offsets of a sink connector's group,
+// which has no members since the connector is stopped.
+func (w *Worker) alterGroupOffsets(name string, changes []groupOffset) error {
+	adm, err := w.admin()
+	if err != nil {
+		return err
+	}
+	defer adm.Close()
+	group := sinkGroup(name)
+	req := &sarama.OffsetCommitRequest{Version: 2, ConsumerGroup: group, ConsumerGroupGeneration: -1, RetentionTime: -1}
+	commits := 0
+	for _, c := range changes {
+		if c.offset < 0 {
+			if err := adm.DeleteConsumerGroupOffset(group, c.topic, c.partition); err != nil && !errors.Is(err, sarama.ErrGroupIDNotFound) {
+				return fmt.Errorf("remove the offset of %s-%d from group %s: %w", c.topic, c.partition, group, err)
+			}
+			continue
+		}
+		req.AddBlock(c.topic, c.partition, c.offset, 0, "")
+		commits++
+	}
+	if commits == 0 {
+		return nil
+	}
+	sc := *w.base
+	client, err := sarama.NewClient(w.cfg.BootstrapServers, &sc)
+	if err != nil {
+		return err
+	}
+	defer client.Close()
+	coord, err := client.Coordinator(group)
+	if err != nil {
+		return fmt.Errorf("find the coordinator of group %s: %w", group, err)
+	}
+	resp, err := coord.CommitOffset(req)
+	if err != nil {
+		return fmt.Errorf("commit offsets of group %s: %w", group, err)
+	}
+	for topic, parts := range resp.Errors {
+		for p, kerr := range parts {
+			if kerr != sarama.ErrNoError {
+				return fmt.Errorf("commit the offset of %s-%d for group %s: %w", topic, p, group, kerr)
+			}
+		}
+	}
+	return nil
+}
+
+// deleteGroup removes a sink connector's group and its offsets.
+func (w *Worker) deleteGroup(name string) error {
+	adm, err := w.admin()
+	if err != nil {
+		return err
+	}
+	defer adm.Close()
+	if err := adm.DeleteConsumerGroup(sinkGroup(name)); err != nil && !errors.Is(err, sarama.ErrGroupIDNotFound) {
+		return fmt.Errorf("delete group %s: %w", sinkGroup(name), err)
+	}
+	return nil
+}

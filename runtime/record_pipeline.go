@@ -1,0 +1,240 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/IBM/sarama"
+
+	"conflux/connectors"
+	"conflux/runtime/tolerance"
+)
+
+// recordPipeline is what happens to a task's records between the task and
+// Kafka: transforms and converters, each step under the connector's error
+// handling (retries, errors.tolerance, logging, dead letter queue). One
+// pipeline belongs to one task and is used from its goroutines.
+type recordPipeline struct {
+	conv    converters
+	chain   *transformChain
+	ops     *tolerance.Operator
+	metrics *taskMetrics
+}
+
+// close releases the transforms and the error handling's producer.
+func (p *recordPipeline) close() {
+	p.chain.Close()
+	p.ops.Close()
+}
+
+// transform runs the chain over rec. A nil record means it was dropped, by
+// a transform or because errors.tolerance=all skipped a failure; an error
+// fails the task.
+func (p *recordPipeline) transform(ctx context.Context, rec *connectors.Record, rc *tolerance.Context) (*connectors.Record, error) {
+	for i := range p.chain.steps {
+		step := &p.chain.steps[i]
+		var applies bool
+		skip, err := p.ops.Execute(ctx, tolerance.StageTransformation, step.predicate, rc, func() error {
+			var err error
+			applies, err = step.applies(rec)
+			return err
+		})
+		if skip || err != nil {
+			p.skipped(skip)
+			return nil, err
+		}
+		if !applies {
+			continue
+		}
+		var out *connectors.Record
+		skip, err = p.ops.Execute(ctx, tolerance.StageTransformation, step.transform, rc, func() error {
+			var err error
+			out, err = step.transform.Apply(rec)
+			return err
+		})
+		if skip || err != nil {
+			p.skipped(skip)
+			return nil, err
+		}
+		if out == nil {
+			return nil, nil
+		}
+		rec = out
+	}
+	return rec, nil
+}
+
+func (p *recordPipeline) skipped(skip bool) {
+	if skip {
+		p.metrics.errors.Inc()
+		p.metrics.skipped.Inc()
+	}
+}
+
+// toKafka transforms and converts a source record into a producer message.
+// A nil record means it was dropped; an error fails the task.
+func (p *recordPipeline) toKafka(ctx context.Context, rec *connectors.Record) (*connectors.Record, *sarama.ProducerMessage, error) {
+	rc := &tolerance.Context{Record: rec}
+	out := rec
+	if !p.chain.Empty() {
+		var err error
+		if out, err = p.transform(ctx, rec, rc); out == nil {
+			return nil, nil, err
+		}
+	}
+	var wire connectors.RawHeaders
+	msg := &sarama.ProducerMessage{Topic: out.Topic, Timestamp: out.Timestamp}
+	skip, err := p.ops.Execute(ctx, tolerance.StageKeyConverter, p.conv.key, rc, func() error {
+		b, err := p.conv.key.FromConnectData(out.Topic, &wire, out.KeySchema, out.Key)
+		if b != nil {
+			msg.Key = sarama.ByteEncoder(b)
+		}
+		return err
+	})
+	if skip || err != nil {
+		p.skipped(skip)
+		return nil, nil, err
+	}
+	skip, err = p.ops.Execute(ctx, tolerance.StageValueConverter, p.conv.value, rc, func() error {
+		b, err := p.conv.value.FromConnectData(out.Topic, &wire, out.ValueSchema, out.Value)
+		if b != nil {
+			msg.Value = sarama.ByteEncoder(b)
+		}
+		return err
+	})
+	if skip || err != nil {
+		p.skipped(skip)
+		return nil, nil, err
+	}
+	if len(out.Headers) > 0 || len(wire) > 0 {
+		skip, err = p.ops.Execute(ctx, tolerance.StageHeaderConverter, p.conv.header, rc, func() error {
+			msg.Headers = make([]sarama.RecordHeader, 0, len(out.Headers)+len(wire))
+			for _, h := range out.Headers {
+				b, err := p.conv.header.FromConnectHeader(out.Topic, h.Key, h.Schema, h.Value)
+				if err != nil {
+					return err
+				}
+				msg.Headers = append(msg.Headers, sarama.RecordHeader{Key: []byte(h.Key), Value: b})
+			}
+			for _, h := range wire {
+				msg.Headers = append(msg.Headers, sarama.RecordHeader{Key: []byte(h.Key), Value: h.Value})
+			}
+			return nil
+		})
+		if skip || err != nil {
+			p.skipped(skip)
+			return nil, nil, err
+		}
+	}
+	return out, msg, nil
+}
+
+// consumedContext describes a consumed record for error handling: what
+// the dead letter queue receives if it fails.
+func consumedContext(msg *sarama.ConsumerMessage) tolerance.Context {
+	rc := tolerance.Context{
+		Topic: msg.Topic, Partition: msg.Partition, Offset: msg.Offset,
+		Timestamp: msg.Timestamp, TimestampType: timestampType(msg),
+		Key: msg.Key, Value: msg.Value,
+	}
+	if len(msg.Headers) > 0 {
+		rc.Headers = make(connectors.RawHeaders, len(msg.Headers))
+		for i, h := range msg.Headers {
+			rc.Headers[i] = connectors.RawHeader{Key: string(h.Key), Value: h.Value}
+		}
+	}
+	return rc
+}
+
+// fromKafka converts and transforms a consumed record for a sink task; rc
+// is its consumedContext. A nil record means it was dropped; an error fails
+// the task.
+func (p *recordPipeline) fromKafka(ctx context.Context, msg *sarama.ConsumerMessage, rc *tolerance.Context) (*connectors.Record, error) {
+	raw := rc.Headers
+	rec := &connectors.Record{
+		Topic:          msg.Topic,
+		KafkaPartition: connectors.Partition(msg.Partition),
+		KafkaOffset:    msg.Offset,
+		Timestamp:      msg.Timestamp,
+		TimestampType:  timestampType(msg),
+	}
+	skip, err := p.ops.Execute(ctx, tolerance.StageKeyConverter, p.conv.key, rc, func() error {
+		var err error
+		rec.KeySchema, rec.Key, err = p.conv.key.ToConnectData(msg.Topic, raw, msg.Key)
+		return err
+	})
+	if skip || err != nil {
+		p.skipped(skip)
+		return nil, err
+	}
+	skip, err = p.ops.Execute(ctx, tolerance.StageValueConverter, p.conv.value, rc, func() error {
+		var err error
+		rec.ValueSchema, rec.Value, err = p.conv.value.ToConnectData(msg.Topic, raw, msg.Value)
+		return err
+	})
+	if skip || err != nil {
+		p.skipped(skip)
+		return nil, err
+	}
+	if len(raw) > 0 {
+		skip, err = p.ops.Execute(ctx, tolerance.StageHeaderConverter, p.conv.header, rc, func() error {
+			rec.Headers = make(connectors.Headers, 0, len(raw))
+			for _, h := range raw {
+				schema, value, err := p.conv.header.ToConnectHeader(msg.Topic, h.Key, h.Value)
+				if err != nil {
+					return err
+				}
+				rec.Headers = append(rec.Headers, connectors.Header{Key: h.Key, Schema: schema, Value: value})
+			}
+			return nil
+		})
+		if skip || err != nil {
+			p.skipped(skip)
+			return nil, err
+		}
+	}
+	if p.chain.Empty() {
+		return rec, nil
+	}
+	return p.transform(ctx, rec, rc)
+}
+
+// encodeErrant turns a record a sink task made itself into the consumed
+// form the dead letter queue takes, with the task's converters.
+func (p *recordPipeline) encodeErrant(rec *connectors.Record) (tolerance.Context, error) {
+	var wire connectors.RawHeaders
+	key, err := p.conv.key.FromConnectData(rec.Topic, &wire, rec.KeySchema, rec.Key)
+	if err != nil {
+		return tolerance.Context{}, err
+	}
+	value, err := p.conv.value.FromConnectData(rec.Topic, &wire, rec.ValueSchema, rec.Value)
+	if err != nil {
+		return tolerance.Context{}, err
+	}
+	for _, h := range rec.Headers {
+		b, err := p.conv.header.FromConnectHeader(rec.Topic, h.Key, h.Schema, h.Value)
+		if err != nil {
+			return tolerance.Context{}, err
+		}
+		wire = append(wire, connectors.RawHeader{Key: h.Key, Value: b})
+	}
+	tp := rec.TopicPartition()
+	return tolerance.Context{Topic: rec.Topic, Partition: tp.Partition, Offset: rec.KafkaOffset, Timestamp: rec.Timestamp,
+		TimestampType: rec.TimestampType, Key: key, Value: value, Headers: wire}, nil
+}
+
+// timestampType tells how the broker set a consumed record's timestamp.
+// sarama does not expose the batch attribute, so a zero timestamp means
+// none and any other CreateTime, which is what producers set by default.
+func timestampType(msg *sarama.ConsumerMessage) connectors.TimestampType {
+	if msg.Timestamp.IsZero() || msg.Timestamp.Equal(time.UnixMilli(-1)) {
+		return connectors.NoTimestampType
+	}
+	return connectors.CreateTime
+}
+
+// isStopping reports whether err only says that ctx ended.
+func isStopping(ctx context.Context, err error) bool {
+	return ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))
+}

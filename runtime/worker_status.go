@@ -1,0 +1,94 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"conflux/runtime/status"
+)
+
+// statusOf builds the status record this worker writes.
+func (w *Worker) statusOf(state State, cause error) status.Status {
+	st := status.Status{State: status.State(state), WorkerID: w.id, Generation: w.generation.Load()}
+	if state == StateFailed {
+		st.Trace = trace(cause)
+	}
+	return st
+}
+
+// connectorState implements statusReporter: the write is queued, never
+// waited for, as in Kafka Connect.
+func (w *Worker) connectorState(name string, state State, cause error) {
+	err := w.statuses.PutConnectorSafeAsync(name, w.statusOf(state, cause), w.statusWritten("connector", name))
+	if err != nil {
+		w.logger.Warn("cannot record connector status", "connector", name, "state", state, "error", err)
+	}
+}
+
+// taskState implements statusReporter.
+func (w *Worker) taskState(id TaskID, state State, cause error) {
+	err := w.statuses.PutTaskSafeAsync(status.TaskID(id), w.statusOf(state, cause), w.statusWritten("task", id.String()))
+	if err != nil {
+		w.logger.Warn("cannot record task status", "task", id, "state", state, "error", err)
+	}
+}
+
+// statusWritten returns the completion callback of a status write.
+func (w *Worker) statusWritten(kind, name string) func(error) {
+	return func(err error) {
+		switch {
+		case err == nil:
+		case errors.Is(err, status.ErrSkipped):
+			w.logger.Debug("status not written: a newer generation owns it", kind, name)
+		default:
+			w.logger.Warn("status write failed", kind, name, "error", err)
+		}
+	}
+}
+
+// connectorStatus returns a connector's recorded state.
+func (w *Worker) connectorStatus(name string) (State, bool) {
+	st, ok := w.statuses.Connector(name)
+	return State(st.State), ok
+}
+
+// taskStatus returns a task's recorded state.
+func (w *Worker) taskStatus(id TaskID) (State, bool) {
+	st, ok := w.statuses.Task(status.TaskID(id))
+	return State(st.State), ok
+}
+
+// taskTopics records the topics one task uses in the status topic (topic
+// tracking): the first record of each topic writes it once.
+type taskTopics struct {
+	w     *Worker
+	id    TaskID
+	known sync.Map // topic -> struct{}
+}
+
+func (t *taskTopics) seen(topic string) {
+	if _, ok := t.known.Load(topic); ok {
+		return
+	}
+	if _, loaded := t.known.LoadOrStore(topic, struct{}{}); loaded {
+		return
+	}
+	if _, ok := t.w.statuses.Topic(t.id.Connector, topic); ok {
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := t.w.statuses.PutTopic(ctx, t.id.Connector, topic, t.id.Task, time.Now()); err != nil {
+			t.w.logger.Warn("cannot record a connector's topic", "connector", t.id.Connector, "topic", topic, "error", err)
+			t.known.Delete(topic)
+		}
+	}()
+}
+
+// noTopics is the tracker when topic.tracking.enable is false.
+type noTopics struct{}
+
+func (noTopics) seen(string) {}

@@ -1,0 +1,271 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"maps"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/IBM/sarama"
+
+	"conflux/configs"
+	"conflux/connectors"
+	"conflux/offsets"
+	"conflux/runtime/tolerance"
+)
+
+// Producer batching of source tasks: records wait up to producerLinger for
+// company, and a request carries up to producerBatchBytes.
+const (
+	producerLinger     = 5 * time.Millisecond
+	producerBatchBytes = 512 << 10
+	producerQueue      = 8192 // records buffered between a task and its producer
+)
+
+// startTask starts one assigned task with its committed config.
+func (w *Worker) startTask(id TaskID) {
+	snap := w.configs.Snapshot()
+	rawConn, ok := snap.Connectors[id.Connector]
+	tasks := snap.Tasks[id.Connector]
+	if !ok || id.Task >= len(tasks) {
+		return
+	}
+	logger := w.logger.With("connector", id.Connector, "task", id.Task)
+	target := TargetState(snap.TargetStates[id.Connector])
+	rt, err := w.newTask(id, rawConn, tasks[id.Task], target, logger)
+	if err != nil {
+		logger.Error("cannot start task", "error", err)
+		w.taskState(id, StateFailed, err)
+		w.tasks[id] = &runningHandle{config: maps.Clone(tasks[id.Task])}
+		return
+	}
+	w.tasks[id] = &runningHandle{
+		handle: startTask(id, rt, w.cfg.TaskShutdownTimeout, logger),
+		task:   rt,
+		config: maps.Clone(tasks[id.Task]),
+	}
+}
+
+// newTask builds a source or sink task and everything it runs with.
+func (w *Worker) newTask(id TaskID, rawConn, rawTask map[string]string, target TargetState, logger *slog.Logger) (runningTask, error) {
+	connCfg, err := w.resolve(rawConn)
+	if err != nil {
+		return nil, err
+	}
+	taskCfg, err := w.resolve(rawTask)
+	if err != nil {
+		return nil, err
+	}
+	plugin, err := w.reg.Lookup(connCfg[configs.KeyConnectorClass])
+	if err != nil {
+		return nil, err
+	}
+	switch c := plugin.New().(type) {
+	case connectors.SourceConnector:
+		return w.newSourceTask(id, c.NewTask(), connCfg, taskCfg, target, logger)
+	case connectors.SinkConnector:
+		return w.newSinkTask(id, c.NewTask(), connCfg, taskCfg, target, logger)
+	}
+	return nil, fmt.Errorf("plugin %s is not a connector", plugin.Name)
+}
+
+// newPipeline builds a task's converters, transforms and error handling.
+func (w *Worker) newPipeline(id TaskID, def *configs.Def, connCfg map[string]string, logger *slog.Logger) (*recordPipeline, *configs.Values, error) {
+	values, err := def.Parse(connCfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	conv, err := newConverters(w.reg, w.cfg.Originals, connCfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	chain, err := newTransformChain(w.reg, connCfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	tcfg, err := tolerance.ConfigFromValues(values, id.Task)
+	if err != nil {
+		chain.Close()
+		return nil, nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ops, err := tolerance.Open(ctx, tcfg, w.cfg.BootstrapServers, w.base, tolerance.WithLogger(logger))
+	if err != nil {
+		chain.Close()
+		return nil, nil, err
+	}
+	return &recordPipeline{conv: conv, chain: chain, ops: ops, metrics: w.metrics.forTask(id)}, values, nil
+}
+
+// clientSettings returns the worker's settings for a Kafka client kind
+// overlaid with the connector's <kind>.override.* settings, which the
+// override policy must allow.
+func (w *Worker) clientSettings(kind string, connCfg map[string]string) (map[string]string, error) {
+	settings := w.cfg.clientSettings(kind + ".")
+	overrides := configs.WithPrefix(connCfg, kind+".override.")
+	if len(overrides) > 0 && w.cfg.Originals[configs.KeyConnectorClientOverridePolicy] == "None" {
+		return nil, fmt.Errorf("%w: %s.override.* settings are not allowed by connector.client.config.override.policy=None",
+			ErrInvalidClientConfig, kind)
+	}
+	maps.Copy(settings, overrides)
+	return settings, nil
+}
+
+// newSourceTask builds a source task with its own idempotent producer.
+func (w *Worker) newSourceTask(id TaskID, task connectors.SourceTask, connCfg, taskCfg map[string]string, target TargetState, logger *slog.Logger) (runningTask, error) {
+	pipe, _, err := w.newPipeline(id, configs.SourceConnectorDef(), connCfg, logger)
+	if err != nil {
+		return nil, err
+	}
+	sc := *w.base
+	sc.ClientID = fmt.Sprintf("connector-producer-%s-%d", id.Connector, id.Task)
+	sc.Metadata.AllowAutoTopicCreation = true // as Kafka's producer: the broker decides
+	sc.Producer.RequiredAcks = sarama.WaitForAll
+	sc.Producer.Idempotent = true
+	sc.Producer.Retry.Max = 10
+	sc.Producer.Return.Successes = true
+	sc.Producer.Return.Errors = true
+	sc.Producer.Partitioner = newRecordPartitioner
+	sc.Producer.Flush.Frequency = producerLinger
+	sc.Producer.Flush.Bytes = producerBatchBytes
+	sc.ChannelBufferSize = producerQueue
+	sc.Net.MaxOpenRequests = 1
+	settings, err := w.clientSettings("producer", connCfg)
+	if err == nil {
+		err = applyClientSettings(&sc, "producer", settings, producerOptions, logger)
+	}
+	if err != nil {
+		pipe.close()
+		return nil, err
+	}
+	if sc.Producer.Idempotent {
+		sc.Net.MaxOpenRequests = 1
+	}
+	producer, err := sarama.NewAsyncProducer(w.cfg.BootstrapServers, &sc)
+	if err != nil {
+		pipe.close()
+		return nil, fmt.Errorf("create producer: %w", err)
+	}
+	t := &sourceTask{
+		id:              id,
+		task:            task,
+		config:          taskCfg,
+		pipe:            pipe,
+		producer:        producer,
+		writer:          offsets.NewOffsetWriter(w.offsets, id.Connector),
+		store:           w.offsets,
+		target:          newTargetSwitch(target),
+		status:          w,
+		metrics:         pipe.metrics,
+		topics:          w.topicTracker(id),
+		logger:          logger,
+		flushInterval:   w.cfg.OffsetFlushInterval,
+		flushTimeout:    w.cfg.OffsetFlushTimeout,
+		shutdownTimeout: w.cfg.TaskShutdownTimeout,
+	}
+	t.committer, _ = task.(connectors.RecordCommitter)
+	return t, nil
+}
+
+// newSinkTask builds a sink task, a member of the group connect-<name>.
+func (w *Worker) newSinkTask(id TaskID, task connectors.SinkTask, connCfg, taskCfg map[string]string, target TargetState, logger *slog.Logger) (runningTask, error) {
+	pipe, values, err := w.newPipeline(id, configs.SinkConnectorDef(), connCfg, logger)
+	if err != nil {
+		return nil, err
+	}
+	sc := *w.base
+	sc.ClientID = fmt.Sprintf("connector-consumer-%s-%d", id.Connector, id.Task)
+	sc.Consumer.Offsets.AutoCommit.Enable = false
+	sc.Consumer.Offsets.Initial = sarama.OffsetOldest // Kafka Connect's auto.offset.reset=earliest
+	sc.Consumer.Return.Errors = false
+	sc.Consumer.Group.Rebalance.GroupStrategies = []sarama.BalanceStrategy{sarama.NewBalanceStrategyRange()}
+	sc.Consumer.Fetch.Default = 1 << 20
+	sc.ChannelBufferSize = 1024
+	settings, err := w.clientSettings("consumer", connCfg)
+	if err == nil {
+		err = applyClientSettings(&sc, "consumer", settings, consumerOptions, logger)
+	}
+	maxRecs := defaultMaxPollRecords
+	if v, ok := settings["max.poll.records"]; ok && err == nil {
+		if maxRecs, err = strconv.Atoi(strings.TrimSpace(v)); err != nil || maxRecs < 1 {
+			err = fmt.Errorf("%w: consumer max.poll.records: %q is not a positive number", ErrInvalidClientConfig, v)
+		}
+	}
+	if err != nil {
+		pipe.close()
+		return nil, err
+	}
+	t := &sinkTask{
+		id:              id,
+		task:            task,
+		config:          taskCfg,
+		groupID:         "connect-" + id.Connector,
+		brokers:         w.cfg.BootstrapServers,
+		sarama:          &sc,
+		maxRecs:         maxRecs,
+		pipe:            pipe,
+		target:          newTargetSwitch(target),
+		status:          w,
+		metrics:         pipe.metrics,
+		tracker:         w.topicTracker(id),
+		logger:          logger,
+		flushInterval:   w.cfg.OffsetFlushInterval,
+		flushTimeout:    w.cfg.OffsetFlushTimeout,
+		shutdownTimeout: w.cfg.TaskShutdownTimeout,
+	}
+	if re := values.String(configs.KeyTopicsRegex); re != "" {
+		if t.topicsRe, err = regexp.Compile("^(?:" + re + ")$"); err == nil {
+			meta := *w.base
+			t.meta, err = sarama.NewClient(w.cfg.BootstrapServers, &meta)
+		}
+		if err != nil {
+			pipe.close()
+			return nil, fmt.Errorf("topics.regex: %w", err)
+		}
+	} else {
+		for _, topic := range values.List(configs.KeyTopics) {
+			if topic = strings.TrimSpace(topic); topic != "" {
+				t.topics = append(t.topics, topic)
+			}
+		}
+	}
+	if pipe.ops.ReportsErrantRecords() {
+		t.errant = pipe.ops.NewErrantReporter(task, pipe.encodeErrant)
+	}
+	return t, nil
+}
+
+// topicTracker returns the task's topic tracker.
+func (w *Worker) topicTracker(id TaskID) topicTracker {
+	if !w.cfg.TopicTracking {
+		return noTopics{}
+	}
+	return &taskTopics{w: w, id: id}
+}
+
+// stopTask stops one running task.
+func (w *Worker) stopTask(id TaskID) { w.stopTasks([]TaskID{id}) }
+
+// stopTasks stops running tasks, all at once.
+func (w *Worker) stopTasks(ids []TaskID) {
+	var handles []*taskHandle
+	for _, id := range ids {
+		if rt, ok := w.tasks[id]; ok {
+			delete(w.tasks, id)
+			if rt.handle != nil {
+				handles = append(handles, rt.handle)
+			}
+		}
+	}
+	var wg sync.WaitGroup
+	for _, h := range handles {
+		wg.Go(func() { h.stop() })
+	}
+	wg.Wait()
+}

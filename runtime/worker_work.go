@@ -1,0 +1,402 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+
+	"conflux/configs"
+	"conflux/connectors"
+	"conflux/runtime/cluster"
+)
+
+// memberHandler is the worker as its group membership sees it.
+type memberHandler Worker
+
+// ConfigSnapshot implements cluster.Handler: every connector with its
+// committed task count, and how far the config topic was read.
+func (h *memberHandler) ConfigSnapshot() (map[string]int, int64) {
+	snap := h.configs.Snapshot()
+	work := make(map[string]int, len(snap.Connectors))
+	for name := range snap.Connectors {
+		work[name] = snap.TaskCounts[name]
+	}
+	return work, snap.Offset
+}
+
+// ReadConfigTo implements cluster.Handler.
+func (h *memberHandler) ReadConfigTo(ctx context.Context, offset int64) error {
+	if err := h.configs.Sync(ctx); err != nil {
+		return err
+	}
+	if got := h.configs.Snapshot().Offset; got < offset {
+		return fmt.Errorf("config topic read to offset %d, behind the group's %d", got, offset)
+	}
+	return nil
+}
+
+// Revoked implements cluster.Handler: the work is stopped before the
+// member rejoins.
+func (h *memberHandler) Revoked(ctx context.Context, revoked cluster.Work) {
+	w := (*Worker)(h)
+	w.queue.do(ctx, func() { w.stopWork(revoked) })
+}
+
+// Assigned implements cluster.Handler: the worker runs exactly the
+// assigned work from now on.
+func (h *memberHandler) Assigned(ctx context.Context, a cluster.Assignment, gen cluster.Generation) {
+	w := (*Worker)(h)
+	w.generation.Store(gen.ID)
+	w.leader.Store(gen.LeaderID == gen.MemberID)
+	url := a.LeaderURL
+	w.leaderURL.Store(&url)
+	w.queue.do(ctx, func() {
+		w.assignment = a.Assigned
+		w.reconcile()
+	})
+}
+
+// onConfigChange is the config store's listener; it runs on the store's
+// reading goroutine and only queues work.
+func (w *Worker) onConfigChange(ch configs.Change) {
+	w.queue.post(func() { w.applyConfigChange(ch) })
+}
+
+// applyConfigChange reacts to one change of the config topic, on the loop.
+func (w *Worker) applyConfigChange(ch configs.Change) {
+	switch ch.Kind {
+	case configs.ChangeConnectorConfig:
+		if w.owned[ch.Connector] {
+			// New config: restart the instance, which recomputes its
+			// task configs.
+			w.stopConnector(ch.Connector)
+			w.startConnector(ch.Connector)
+		}
+	case configs.ChangeConnectorRemoved:
+		w.removeConnector(ch.Connector)
+	case configs.ChangeTaskConfigs:
+		// Tasks whose config changed restart with the new one; tasks
+		// beyond the new count stop (reconcile does both).
+		snap := w.configs.Snapshot()
+		for id, rt := range w.tasks {
+			if id.Connector != ch.Connector {
+				continue
+			}
+			tasks := snap.Tasks[ch.Connector]
+			if id.Task >= len(tasks) || !maps.Equal(tasks[id.Task], rt.config) {
+				w.stopTask(id)
+			}
+		}
+		w.reconcile()
+	case configs.ChangeTargetState:
+		w.applyTargetState(ch.Connector)
+	case configs.ChangeRestart:
+		w.restart(ch.Restart)
+	}
+	if w.leader.Load() {
+		switch ch.Kind {
+		case configs.ChangeConnectorConfig, configs.ChangeConnectorRemoved, configs.ChangeTaskConfigs:
+			// The leader reassigns whenever the set of work changes.
+			w.member.RequestRejoin()
+		}
+	}
+}
+
+// reconcile makes the running work match the assignment and the config
+// topic: assigned connectors and tasks that exist are started, others
+// stopped.
+func (w *Worker) reconcile() {
+	snap := w.configs.Snapshot()
+	assigned := make(map[string]bool, len(w.assignment.Connectors))
+	for _, name := range w.assignment.Connectors {
+		if _, exists := snap.Connectors[name]; exists {
+			assigned[name] = true
+		}
+	}
+	tasks := make(map[TaskID]bool, len(w.assignment.Tasks))
+	for _, t := range w.assignment.Tasks {
+		if t.Task < len(snap.Tasks[t.Connector]) {
+			tasks[TaskID(t)] = true
+		}
+	}
+	for name := range w.owned {
+		if !assigned[name] {
+			w.stopConnector(name)
+		}
+	}
+	var stopping []TaskID
+	for id := range w.tasks {
+		if !tasks[id] {
+			stopping = append(stopping, id)
+		}
+	}
+	w.stopTasks(stopping)
+	for _, name := range slices.Sorted(maps.Keys(assigned)) {
+		if !w.owned[name] {
+			w.startConnector(name)
+		}
+	}
+	for _, id := range slices.SortedFunc(maps.Keys(tasks), compareTaskIDs) {
+		if _, running := w.tasks[id]; !running {
+			w.startTask(id)
+		}
+	}
+}
+
+func compareTaskIDs(a, b TaskID) int {
+	if a.Connector != b.Connector {
+		if a.Connector < b.Connector {
+			return -1
+		}
+		return 1
+	}
+	return a.Task - b.Task
+}
+
+// stopWork stops revoked work.
+func (w *Worker) stopWork(revoked cluster.Work) {
+	for _, name := range revoked.Connectors {
+		w.stopConnector(name)
+	}
+	ids := make([]TaskID, len(revoked.Tasks))
+	for i, t := range revoked.Tasks {
+		ids[i] = TaskID(t)
+	}
+	w.stopTasks(ids)
+}
+
+// stopAll stops everything this worker runs (at shutdown).
+func (w *Worker) stopAll() {
+	for name := range w.owned {
+		w.stopConnector(name)
+	}
+	w.stopTasks(slices.Collect(maps.Keys(w.tasks)))
+}
+
+// resolve replaces config-provider placeholders in a stored config.
+func (w *Worker) resolve(config map[string]string) (map[string]string, error) {
+	r, err := w.resolver.Resolve(context.Background(), config)
+	if err != nil {
+		return nil, err
+	}
+	return r.Config, nil
+}
+
+// startConnector starts the connector instance and, unless it is stopped,
+// makes sure its task configs are current.
+// A connector that fails to start stays FAILED (and owned) until it is
+// restarted.
+func (w *Worker) startConnector(name string) {
+	snap := w.configs.Snapshot()
+	raw, ok := snap.Connectors[name]
+	if !ok {
+		return
+	}
+	w.owned[name] = true
+	target := snap.TargetStates[name]
+	if target == configs.TargetStopped {
+		w.connectorState(name, StateStopped, nil)
+		if snap.TaskCounts[name] != 0 || snap.Inconsistent[name] {
+			w.writeTaskConfigs(name, nil)
+		}
+		return
+	}
+	config, err := w.resolve(raw)
+	if err != nil {
+		w.connectorState(name, StateFailed, err)
+		return
+	}
+	plugin, err := w.reg.Lookup(config[configs.KeyConnectorClass])
+	if err != nil {
+		w.connectorState(name, StateFailed, err)
+		return
+	}
+	conn, ok := asConnector(plugin.New())
+	if !ok {
+		w.connectorState(name, StateFailed, fmt.Errorf("plugin %s is not a connector", plugin.Name))
+		return
+	}
+	maxTasks := 1
+	if v, err := configs.ConnectorDef().Parse(config); err == nil {
+		maxTasks = v.Int(configs.KeyTasksMax)
+	}
+	inst := newConnectorInstance(name, conn, config, maxTasks, (*connectorCallbacks)(w), w.cfg.TaskShutdownTimeout,
+		w.logger.With("connector", name))
+	if err := inst.start(); err != nil {
+		w.connectorState(name, StateFailed, err)
+		return
+	}
+	w.conns[name] = inst
+	if target == configs.TargetPaused {
+		w.connectorState(name, StatePaused, nil)
+	} else {
+		w.connectorState(name, StateRunning, nil)
+	}
+	w.reconfigureTasks(name)
+}
+
+// reconfigureTasks asks a running connector for its task configs and
+// writes them if they changed.
+func (w *Worker) reconfigureTasks(name string) {
+	inst, ok := w.conns[name]
+	if !ok {
+		return
+	}
+	tasks, err := inst.taskConfigs()
+	if err != nil {
+		w.failConnector(name, err)
+		return
+	}
+	snap := w.configs.Snapshot()
+	if !snap.Inconsistent[name] && taskConfigsEqual(snap.Tasks[name], tasks) {
+		if _, committed := snap.TaskCounts[name]; committed {
+			return
+		}
+	}
+	w.writeTaskConfigs(name, tasks)
+}
+
+// writeTaskConfigs writes a connector's task configs to the config topic.
+func (w *Worker) writeTaskConfigs(name string, tasks []map[string]string) {
+	ctx, cancel := context.WithTimeout(context.Background(), w.cfg.RebalanceTimeout)
+	defer cancel()
+	if err := w.configs.PutTaskConfigs(ctx, name, tasks); err != nil {
+		w.logger.Error("cannot write task configs", "connector", name, "error", err)
+		w.connectorState(name, StateFailed, fmt.Errorf("write task configs: %w", err))
+	}
+}
+
+func taskConfigsEqual(a, b []map[string]string) bool {
+	return slices.EqualFunc(a, b, func(x, y map[string]string) bool { return maps.Equal(x, y) })
+}
+
+// stopConnector stops a connector instance this worker owns.
+func (w *Worker) stopConnector(name string) {
+	delete(w.owned, name)
+	inst, ok := w.conns[name]
+	if !ok {
+		return
+	}
+	delete(w.conns, name)
+	inst.stop()
+}
+
+// failConnector stops a connector that failed and records why; it stays
+// owned, and FAILED, until restarted.
+func (w *Worker) failConnector(name string, err error) {
+	w.logger.Error("connector failed", "connector", name, "error", err)
+	if inst, ok := w.conns[name]; ok {
+		delete(w.conns, name)
+		inst.stop()
+	}
+	w.connectorState(name, StateFailed, err)
+}
+
+// removeConnector stops a deleted connector's work and removes its
+// statuses.
+func (w *Worker) removeConnector(name string) {
+	ran := w.owned[name]
+	w.stopConnector(name)
+	var ids []TaskID
+	for id := range w.tasks {
+		if id.Connector == name {
+			ids = append(ids, id)
+		}
+	}
+	w.stopTasks(ids)
+	if ran {
+		ctx, cancel := context.WithTimeout(context.Background(), w.cfg.OffsetFlushTimeout)
+		defer cancel()
+		if err := w.statuses.DeleteConnector(ctx, name); err != nil {
+			w.logger.Warn("cannot remove the statuses of a deleted connector", "connector", name, "error", err)
+		}
+	}
+}
+
+// applyTargetState moves the connector and its tasks to their new target
+// state. The connector's owner writes the empty task set of a stopped
+// connector and generates the tasks again when it is resumed.
+func (w *Worker) applyTargetState(name string) {
+	snap := w.configs.Snapshot()
+	target := snap.TargetStates[name]
+	_, running := w.conns[name]
+	owned := w.owned[name]
+	switch {
+	case !owned:
+	case target == configs.TargetStopped:
+		w.stopConnector(name)
+		w.connectorState(name, StateStopped, nil)
+		if snap.TaskCounts[name] != 0 || snap.Inconsistent[name] {
+			w.writeTaskConfigs(name, nil)
+		}
+	case !running:
+		w.startConnector(name)
+	case target == configs.TargetPaused:
+		w.connectorState(name, StatePaused, nil)
+	default:
+		w.connectorState(name, StateRunning, nil)
+	}
+	for id, rt := range w.tasks {
+		if id.Connector == name && rt.task != nil {
+			rt.task.setTarget(TargetState(target))
+		}
+	}
+}
+
+// restart carries out a restart request for the work this worker owns.
+func (w *Worker) restart(req configs.RestartRequest) {
+	name := req.Connector
+	if _, ok := w.configs.Snapshot().Connectors[name]; !ok {
+		return
+	}
+	failed := func(st State, ok bool) bool { return ok && st == StateFailed }
+	if slices.Contains(w.assignment.Connectors, name) {
+		st, ok := w.connectorStatus(name)
+		if !req.OnlyFailed || failed(st, ok) {
+			w.stopConnector(name)
+			w.startConnector(name)
+		}
+	}
+	if !req.IncludeTasks {
+		return
+	}
+	var restart []TaskID
+	for _, t := range w.assignment.Tasks {
+		id := TaskID(t)
+		if id.Connector != name {
+			continue
+		}
+		st, ok := w.taskStatus(id)
+		if !req.OnlyFailed || failed(st, ok) {
+			restart = append(restart, id)
+		}
+	}
+	w.stopTasks(restart)
+	w.reconcile()
+}
+
+// restartTask restarts one task this worker owns.
+func (w *Worker) restartTask(id TaskID) error {
+	if !slices.Contains(w.assignment.Tasks, cluster.TaskID(id)) {
+		return fmt.Errorf("%w: task %s is not assigned to this worker (%s)", ErrConflict, id, w.id)
+	}
+	w.stopTasks([]TaskID{id})
+	w.reconcile()
+	return nil
+}
+
+// connectorCallbacks receives a running connector's requests.
+type connectorCallbacks Worker
+
+func (c *connectorCallbacks) requestReconfiguration(name string) {
+	w := (*Worker)(c)
+	w.queue.post(func() { w.reconfigureTasks(name) })
+}
+
+func (c *connectorCallbacks) connectorFailed(name string, err error) {
+	w := (*Worker)(c)
+	w.queue.post(func() { w.failConnector(name, err) })
+}
+
+var _ connectors.ConnectorContext = (*connectorInstance)(nil)
