@@ -21,6 +21,9 @@ func KeyOf(partition map[string]any) (PartitionKey, error) {
 	if len(partition) == 0 {
 		return "", fmt.Errorf("%w: empty partition", ErrInvalidPartition)
 	}
+	if b, ok := appendScalarObject(nil, partition); ok {
+		return PartitionKey(b), nil
+	}
 	// A round trip through JSON gives caller-built maps (int, []string …)
 	// the types of maps read back from the topic (int64, []any …).
 	norm, err := roundTrip(partition)
@@ -56,6 +59,9 @@ func EncodeKey(connector string, partition map[string]any) ([]byte, error) {
 func EncodeValue(offset map[string]any) ([]byte, error) {
 	if offset == nil {
 		return nil, nil
+	}
+	if b, ok := appendScalarObject(nil, offset); ok {
+		return b, nil
 	}
 	b, err := compactJSON(offset)
 	if err != nil {

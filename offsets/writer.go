@@ -3,8 +3,10 @@ package offsets
 import (
 	"context"
 	"maps"
+	"math"
 	"slices"
 	"sync"
+	"unsafe"
 )
 
 // OffsetWriter tracks the source offsets of one connector's records between
@@ -21,8 +23,8 @@ import (
 // offset back forever; when a record is dropped on purpose (errors.tolerance
 // = all) call Ack for it all the same.
 //
-// Submit must be called in the order the task produced the records (the order
-// of their source offsets); Ack may be called from any goroutine, in any
+// Submit must be called from one goroutine, in the order the task produced
+// the records (the order of their source offsets); Ack may be called from any goroutine, in any
 // order. Flush may run concurrently with both; concurrent Flush calls are
 // serialised. A writer is created per connector (or per task: tasks of one
 // connector own distinct source partitions).
@@ -30,6 +32,12 @@ type OffsetWriter struct {
 	store     *Store
 	connector string
 	flushMu   sync.Mutex // one Flush at a time
+
+	// The key of the partition map submitted last, by map identity: tasks
+	// usually reuse one partition map for all their records, and must not
+	// modify a submitted map.
+	lastPartition unsafe.Pointer
+	lastKey       PartitionKey
 
 	mu          sync.Mutex
 	queues      map[PartitionKey][]*SubmittedRecord // unacknowledged prefix per partition, in submit order
@@ -68,12 +76,14 @@ func (w *OffsetWriter) Submit(partition, offset map[string]any) (*SubmittedRecor
 		r.w = nil
 		return r, nil
 	}
-	key, err := KeyOf(partition)
+	key, err := w.keyOf(partition)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := EncodeValue(offset); err != nil {
-		return nil, err
+	if !encodable(offset, 0) {
+		if _, err := EncodeValue(offset); err != nil {
+			return nil, err
+		}
 	}
 	r.key = key
 	w.mu.Lock()
@@ -81,6 +91,54 @@ func (w *OffsetWriter) Submit(partition, offset map[string]any) (*SubmittedRecor
 	w.queues[key] = append(w.queues[key], r)
 	w.outstanding++
 	return r, nil
+}
+
+// keyOf returns the key of a submitted partition, reusing the last one for
+// the same map. Submit is called from one goroutine, in order.
+func (w *OffsetWriter) keyOf(partition map[string]any) (PartitionKey, error) {
+	id := *(*unsafe.Pointer)(unsafe.Pointer(&partition))
+	if id == w.lastPartition && w.lastKey != "" {
+		return w.lastKey, nil
+	}
+	key, err := KeyOf(partition)
+	if err != nil {
+		return "", err
+	}
+	w.lastPartition, w.lastKey = id, key
+	return key, nil
+}
+
+// encodable reports, without encoding, whether v is made only of values
+// that always encode as JSON: strings, booleans, nil, integers, finite
+// floats, and maps and slices of them. false means "not sure": the caller
+// encodes to find out.
+func encodable(v any, depth int) bool {
+	if depth > 32 {
+		return false
+	}
+	switch x := v.(type) {
+	case nil, string, bool, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
+		return true
+	case float64:
+		return !math.IsNaN(x) && !math.IsInf(x, 0)
+	case float32:
+		return !math.IsNaN(float64(x)) && !math.IsInf(float64(x), 0)
+	case map[string]any:
+		for _, e := range x {
+			if !encodable(e, depth+1) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		for _, e := range x {
+			if !encodable(e, depth+1) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // Ack records that Kafka acknowledged the record (or that it was dropped on

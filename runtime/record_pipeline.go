@@ -72,19 +72,23 @@ func (p *recordPipeline) skipped(skip bool) {
 	}
 }
 
-// toKafka transforms and converts a source record into a producer message.
-// A nil record means it was dropped; an error fails the task.
-func (p *recordPipeline) toKafka(ctx context.Context, rec *connectors.Record) (*connectors.Record, *sarama.ProducerMessage, error) {
-	rc := &tolerance.Context{Record: rec}
+// toKafka transforms and converts the source record in.rec into in.msg,
+// the producer message. A nil record means it was dropped; an error fails
+// the task. in.rc describes the record to error handling.
+func (p *recordPipeline) toKafka(ctx context.Context, in *inflight) (*connectors.Record, error) {
+	rec := in.rec
+	in.rc.Record = rec
+	rc := &in.rc
 	out := rec
 	if !p.chain.Empty() {
 		var err error
 		if out, err = p.transform(ctx, rec, rc); out == nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
 	var wire connectors.RawHeaders
-	msg := &sarama.ProducerMessage{Topic: out.Topic, Timestamp: out.Timestamp}
+	msg := &in.msg
+	msg.Topic, msg.Timestamp, msg.Metadata = out.Topic, out.Timestamp, in
 	skip, err := p.ops.Execute(ctx, tolerance.StageKeyConverter, p.conv.key, rc, func() error {
 		b, err := p.conv.key.FromConnectData(out.Topic, &wire, out.KeySchema, out.Key)
 		if b != nil {
@@ -94,7 +98,7 @@ func (p *recordPipeline) toKafka(ctx context.Context, rec *connectors.Record) (*
 	})
 	if skip || err != nil {
 		p.skipped(skip)
-		return nil, nil, err
+		return nil, err
 	}
 	skip, err = p.ops.Execute(ctx, tolerance.StageValueConverter, p.conv.value, rc, func() error {
 		b, err := p.conv.value.FromConnectData(out.Topic, &wire, out.ValueSchema, out.Value)
@@ -105,7 +109,7 @@ func (p *recordPipeline) toKafka(ctx context.Context, rec *connectors.Record) (*
 	})
 	if skip || err != nil {
 		p.skipped(skip)
-		return nil, nil, err
+		return nil, err
 	}
 	if len(out.Headers) > 0 || len(wire) > 0 {
 		skip, err = p.ops.Execute(ctx, tolerance.StageHeaderConverter, p.conv.header, rc, func() error {
@@ -124,10 +128,10 @@ func (p *recordPipeline) toKafka(ctx context.Context, rec *connectors.Record) (*
 		})
 		if skip || err != nil {
 			p.skipped(skip)
-			return nil, nil, err
+			return nil, err
 		}
 	}
-	return out, msg, nil
+	return out, nil
 }
 
 // consumedContext describes a consumed record for error handling: what

@@ -78,6 +78,7 @@ type sinkTask struct {
 	commitRequested bool
 	parked          []sinkEvent // record batches that arrived while paused
 	paused          bool
+	scratch         tolerance.Context // the record being converted, for error handling
 }
 
 // sinkEventKind says what a sinkEvent carries.
@@ -372,19 +373,23 @@ func (t *sinkTask) applyResets(restart bool) {
 // deliver converts and transforms one batch and puts it.
 func (t *sinkTask) deliver(ctx context.Context, ev sinkEvent) error {
 	t.metrics.read.Add(float64(len(ev.msgs)))
-	originals := make([]tolerance.Context, len(ev.msgs))
 	recs := make([]*connectors.Record, 0, len(ev.msgs))
-	kept := originals[:0:0]
-	for i, msg := range ev.msgs {
-		originals[i] = consumedContext(msg)
-		rec, err := t.pipe.fromKafka(ctx, msg, &originals[i])
+	// Error handling needs each record's consumed form; the errant record
+	// reporter needs those of the records put, for the length of the put.
+	var kept []tolerance.Context
+	if t.errant != nil {
+		kept = make([]tolerance.Context, 0, len(ev.msgs))
+	}
+	for _, msg := range ev.msgs {
+		t.scratch = consumedContext(msg)
+		rec, err := t.pipe.fromKafka(ctx, msg, &t.scratch)
 		if err != nil {
 			return err
 		}
 		if rec != nil {
 			recs = append(recs, rec)
 			if t.errant != nil {
-				kept = append(kept, originals[i])
+				kept = append(kept, t.scratch)
 			}
 		}
 	}

@@ -44,8 +44,12 @@ type sourceTask struct {
 // RetriableError.
 const pollRetryMax = 30 * time.Second
 
-// inflight is the producer metadata of a record on its way to Kafka.
+// inflight is a record on its way to Kafka: its producer message (whose
+// Metadata points back here), what error handling knows of it, and what
+// its acknowledgement must do. One allocation per record covers it all.
 type inflight struct {
+	msg       sarama.ProducerMessage
+	rc        tolerance.Context
 	sub       *offsets.SubmittedRecord
 	rec       *connectors.Record // as polled, for CommitRecord
 	partition int32              // the record's explicit partition, -1 if none
@@ -236,7 +240,8 @@ func (t *sourceTask) poll(ctx context.Context) ([]*connectors.Record, error) {
 // Records that a transform drops or that errors.tolerance=all skips are
 // committed at once; an error fails the task.
 func (t *sourceTask) send(ctx context.Context, rec *connectors.Record) error {
-	out, msg, err := t.pipe.toKafka(ctx, rec)
+	in := &inflight{rec: rec, partition: -1}
+	out, err := t.pipe.toKafka(ctx, in)
 	if err != nil {
 		return err
 	}
@@ -248,13 +253,12 @@ func (t *sourceTask) send(ctx context.Context, rec *connectors.Record) error {
 	if err != nil {
 		return fmt.Errorf("source record for %s has an offset that cannot be stored: %w", out.Topic, err)
 	}
-	in := &inflight{sub: sub, rec: rec, partition: -1}
+	in.sub = sub
 	if out.KafkaPartition != nil {
 		in.partition = *out.KafkaPartition
 	}
-	msg.Metadata = in
 	select {
-	case t.producer.Input() <- msg:
+	case t.producer.Input() <- &in.msg:
 		return nil
 	case <-ctx.Done():
 		// Never sent: its offset must not hold its partition back.
@@ -297,7 +301,7 @@ func (t *sourceTask) handleAcks(fail *failure) {
 		in := perr.Msg.Metadata.(*inflight)
 		t.metrics.errors.Inc()
 		if t.pipe.ops.Tolerance() == tolerance.ToleranceAll {
-			_ = t.pipe.ops.Failed(context.Background(), tolerance.StageKafkaProduce, t.producer, &tolerance.Context{Record: in.rec}, perr.Err)
+			_ = t.pipe.ops.Failed(context.Background(), tolerance.StageKafkaProduce, t.producer, &in.rc, perr.Err)
 			t.metrics.skipped.Inc()
 			in.sub.Ack()
 			t.dropped(in.rec)

@@ -308,11 +308,15 @@ func (w *Worker) awaitReady(ctx context.Context) error {
 
 // workQueue runs closures on one goroutine, in the order they were posted.
 // post never blocks, so store listeners and connector callbacks can post
-// from any goroutine without risking a deadlock with the loop.
+// from any goroutine without risking a deadlock with the loop. Once the
+// loop has ended, closures run at once on the caller's goroutine, one at a
+// time, so that shutdown steps posted late still happen.
 type workQueue struct {
-	mu     sync.Mutex
-	items  []func()
-	signal chan struct{}
+	mu      sync.Mutex
+	items   []func()
+	stopped bool
+	inline  sync.Mutex // serialises closures run after the loop ended
+	signal  chan struct{}
 }
 
 func (q *workQueue) init() { q.signal = make(chan struct{}, 1) }
@@ -320,6 +324,13 @@ func (q *workQueue) init() { q.signal = make(chan struct{}, 1) }
 // post queues fn.
 func (q *workQueue) post(fn func()) {
 	q.mu.Lock()
+	if q.stopped {
+		q.mu.Unlock()
+		q.inline.Lock()
+		defer q.inline.Unlock()
+		fn()
+		return
+	}
 	q.items = append(q.items, fn)
 	q.mu.Unlock()
 	select {
@@ -343,12 +354,18 @@ func (q *workQueue) do(ctx context.Context, fn func()) error {
 	}
 }
 
-// run runs queued closures until ctx ends.
+// run runs queued closures until ctx ends, then runs what is left and
+// switches the queue to running closures inline.
 func (q *workQueue) run(ctx context.Context) {
 	for {
 		q.mu.Lock()
 		items := q.items
 		q.items = nil
+		if len(items) == 0 && ctx.Err() != nil {
+			q.stopped = true
+			q.mu.Unlock()
+			return
+		}
 		q.mu.Unlock()
 		for _, fn := range items {
 			fn()
@@ -358,7 +375,6 @@ func (q *workQueue) run(ctx context.Context) {
 		}
 		select {
 		case <-ctx.Done():
-			return
 		case <-q.signal:
 		}
 	}

@@ -64,9 +64,29 @@ type JSONConverter struct {
 	encMu  sync.RWMutex
 	encMap map[*connectors.Schema]*encoded
 
-	// Read side: per schema JSON text, the schema.
-	decMu  sync.RWMutex
-	decMap map[string]*connectors.Schema
+	// Read side: per schema JSON text, the schema; lastDec is the entry
+	// used last, recognised by a byte comparison without parsing.
+	decMu   sync.RWMutex
+	decMap  map[string]*connectors.Schema
+	lastDec atomic.Pointer[decoded]
+}
+
+// decoded is a schema read from its JSON text.
+type decoded struct {
+	text   string
+	schema *connectors.Schema
+}
+
+// knownSchema reports how long the schema text at the start of data is if
+// it is the text of the schema decoded last (0 if not): a complete JSON
+// object cannot be a proper prefix of another JSON value, so a prefix match
+// is the whole value.
+func (c *JSONConverter) knownSchema(data []byte) (int, *connectors.Schema) {
+	d := c.lastDec.Load()
+	if d == nil || len(data) < len(d.text) || string(data[:len(d.text)]) != d.text {
+		return 0, nil
+	}
+	return len(d.text), d.schema
 }
 
 // NewJSONConverter returns a JSONConverter with Kafka's defaults:
@@ -200,8 +220,12 @@ func (c *JSONConverter) encodedSchema(s *connectors.Schema) (*encoded, error) {
 // cachedSchema returns the schema parsed earlier from the same JSON text.
 func (c *JSONConverter) cachedSchema(text []byte) *connectors.Schema {
 	c.decMu.RLock()
-	defer c.decMu.RUnlock()
-	return c.decMap[string(text)]
+	s := c.decMap[string(text)]
+	c.decMu.RUnlock()
+	if s != nil {
+		c.lastDec.Store(&decoded{text: string(text), schema: s})
+	}
+	return s
 }
 
 // cacheSchema remembers the schema parsed from text.
@@ -212,4 +236,5 @@ func (c *JSONConverter) cacheSchema(text []byte, s *connectors.Schema) {
 		c.decMap = make(map[string]*connectors.Schema)
 	}
 	c.decMap[string(text)] = s
+	c.lastDec.Store(&decoded{text: string(text), schema: s})
 }

@@ -25,11 +25,12 @@ func (c *JSONConverter) ToConnectData(topic string, headers connectors.RawHeader
 	if len(data) == 0 {
 		return nil, nil, nil
 	}
-	parse := parseJSON
+	p := getParser(data, c.schemasEnabled)
+	defer putParser(p)
 	if c.schemasEnabled {
-		parse = parseEnvelope
+		p.knownSchema = c.knownSchema
 	}
-	doc, err := parse(data)
+	doc, err := p.document()
 	if err != nil {
 		return nil, nil, &connectors.DataError{
 			Msg: "Converting byte[] to Kafka Connect data failed due to serialization error: " + err.Error(), Err: err}
@@ -42,9 +43,11 @@ func (c *JSONConverter) ToConnectData(topic string, headers connectors.RawHeader
 		return nil, nil, connectors.DataErrorf("%s", envelopeError)
 	}
 	sn, pn := doc.get("schema"), doc.get("payload")
-	schema, err := c.schemaFromJSON(data, sn)
-	if err != nil {
-		return nil, nil, err
+	schema := p.schema // the last "schema" member, when recognised
+	if schema == nil {
+		if schema, err = c.schemaFromJSON(data, sn); err != nil {
+			return nil, nil, err
+		}
 	}
 	v, err := c.toConnect(schema, pn, 0)
 	if err != nil {

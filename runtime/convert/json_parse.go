@@ -4,8 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"conflux/connectors"
 )
 
 // jsonKind is the type of a parsed JSON value, named as Jackson's
@@ -77,6 +80,11 @@ func (v *jsonValue) isEnvelope() bool {
 // whitespace after it).
 func parseJSON(data []byte) (jsonValue, error) {
 	p := jsonParser{data: data}
+	return p.document()
+}
+
+// document parses p.data as one JSON document.
+func (p *jsonParser) document() (jsonValue, error) {
 	p.skipSpace()
 	v, err := p.value(0)
 	if err != nil {
@@ -94,22 +102,97 @@ func parseJSON(data []byte) (jsonValue, error) {
 // its text, so that a cached schema need not be parsed again.
 func parseEnvelope(data []byte) (jsonValue, error) {
 	p := jsonParser{data: data, lazySchema: true}
-	p.skipSpace()
-	v, err := p.value(0)
-	if err != nil {
-		return jsonValue{}, err
-	}
-	p.skipSpace()
-	if p.pos < len(p.data) {
-		return jsonValue{}, p.errorf("unexpected %s after the JSON value", p.describe())
-	}
-	return v, nil
+	return p.document()
 }
 
+// jsonParser parses one document at a time. A parser from getParser keeps
+// its scratch space between documents: the member lists of objects and
+// arrays are carved out of arenas that are reused, and object member names
+// are interned, so parsing a stream of similar records allocates little
+// more than the strings it returns. A tree parsed by a pooled parser is
+// valid until the parser is put back.
 type jsonParser struct {
 	data       []byte
 	pos        int
 	lazySchema bool
+
+	// knownSchema, if set, recognises the text of a schema parsed before
+	// (see JSONConverter.knownSchema); schema is what it recognised.
+	knownSchema func(data []byte) (int, *connectors.Schema)
+	schema      *connectors.Schema
+
+	pooled bool
+	stackV []jsonValue // members of the objects and arrays being parsed
+	stackK []string
+	arenaV []jsonValue // member lists of finished objects and arrays
+	arenaK []string
+	names  map[string]string // interned member names
+}
+
+// maxInternedNames bounds the names one pooled parser remembers.
+const maxInternedNames = 4096
+
+var parserPool = sync.Pool{New: func() any { return &jsonParser{pooled: true, names: make(map[string]string)} }}
+
+// getParser returns a pooled parser for data.
+func getParser(data []byte, lazySchema bool) *jsonParser {
+	p := parserPool.Get().(*jsonParser)
+	p.data, p.pos, p.lazySchema = data, 0, lazySchema
+	return p
+}
+
+// putParser returns p to the pool; trees it parsed must not be used
+// afterwards.
+func putParser(p *jsonParser) {
+	clear(p.arenaV)
+	clear(p.arenaK)
+	clear(p.stackV)
+	p.data, p.arenaV, p.arenaK = nil, p.arenaV[:0], p.arenaK[:0]
+	p.knownSchema, p.schema = nil, nil
+	p.stackV, p.stackK = p.stackV[:0], p.stackK[:0]
+	parserPool.Put(p)
+}
+
+// members turns the top of the member stack, from base, into a finished
+// member list.
+// (Arrays push values only, so the two stacks have their own bases.)
+func (p *jsonParser) members(baseV, baseK int, withKeys bool) ([]jsonValue, []string) {
+	start := len(p.arenaV)
+	p.arenaV = append(p.arenaV, p.stackV[baseV:]...)
+	elems := p.arenaV[start:len(p.arenaV):len(p.arenaV)]
+	clear(p.stackV[baseV:])
+	p.stackV = p.stackV[:baseV]
+	if !withKeys {
+		return elems, nil
+	}
+	start = len(p.arenaK)
+	p.arenaK = append(p.arenaK, p.stackK[baseK:]...)
+	keys := p.arenaK[start:len(p.arenaK):len(p.arenaK)]
+	p.stackK = p.stackK[:baseK]
+	return elems, keys
+}
+
+// name returns an object member name, interned by pooled parsers.
+func (p *jsonParser) name() (string, error) {
+	if !p.pooled {
+		return p.string()
+	}
+	start := p.pos + 1
+	end := start
+	for end < len(p.data) && p.data[end] != '"' && p.data[end] != '\\' && p.data[end] >= 0x20 && p.data[end] < utf8.RuneSelf {
+		end++
+	}
+	if end < len(p.data) && p.data[end] == '"' {
+		if s, ok := p.names[string(p.data[start:end])]; ok {
+			p.pos = end + 1
+			return s, nil
+		}
+	}
+	s, err := p.string()
+	if err == nil && len(p.names) < maxInternedNames {
+		p.names[s] = s
+	}
+	return s, err
 }
 
 func (p *jsonParser) errorf(format string, args ...any) error {
@@ -188,12 +271,13 @@ func (p *jsonParser) object(depth int) (jsonValue, error) {
 		p.pos++
 		return v, nil
 	}
+	baseV, baseK := len(p.stackV), len(p.stackK)
 	for {
 		p.skipSpace()
 		if p.pos >= len(p.data) || p.data[p.pos] != '"' {
 			return v, p.errorf("unexpected %s looking for an object member name", p.describe())
 		}
-		k, err := p.string()
+		k, err := p.name()
 		if err != nil {
 			return v, err
 		}
@@ -204,9 +288,21 @@ func (p *jsonParser) object(depth int) (jsonValue, error) {
 		p.pos++
 		p.skipSpace()
 		var e jsonValue
+		if depth == 0 && k == "schema" {
+			p.schema = nil
+		}
 		if depth == 0 && p.lazySchema && k == "schema" && p.pos < len(p.data) && p.data[p.pos] != 'n' {
 			start := p.pos
-			err = p.skip(depth + 1)
+			p.schema = nil // only the last "schema" member counts
+			if p.knownSchema != nil {
+				if n, known := p.knownSchema(p.data[start:]); n > 0 {
+					p.pos += n
+					p.schema = known
+				}
+			}
+			if p.schema == nil {
+				err = p.skip(depth + 1)
+			}
 			e = jsonValue{kind: jsonRaw, start: start, end: p.pos}
 		} else {
 			e, err = p.value(depth + 1)
@@ -214,12 +310,17 @@ func (p *jsonParser) object(depth int) (jsonValue, error) {
 		if err != nil {
 			return v, err
 		}
-		if v.keys == nil {
-			v.keys = make([]string, 0, 4)
-			v.elems = make([]jsonValue, 0, 4)
+		if p.pooled {
+			p.stackV = append(p.stackV, e)
+			p.stackK = append(p.stackK, k)
+		} else {
+			if v.keys == nil {
+				v.keys = make([]string, 0, 4)
+				v.elems = make([]jsonValue, 0, 4)
+			}
+			v.keys = append(v.keys, k)
+			v.elems = append(v.elems, e)
 		}
-		v.keys = append(v.keys, k)
-		v.elems = append(v.elems, e)
 		p.skipSpace()
 		if p.pos >= len(p.data) {
 			return v, p.errorf("unexpected end of input in an object")
@@ -229,6 +330,9 @@ func (p *jsonParser) object(depth int) (jsonValue, error) {
 			p.pos++
 		case '}':
 			p.pos++
+			if p.pooled {
+				v.elems, v.keys = p.members(baseV, baseK, true)
+			}
 			return v, nil
 		default:
 			return v, p.errorf("unexpected %s after an object member", p.describe())
@@ -245,16 +349,21 @@ func (p *jsonParser) array(depth int) (jsonValue, error) {
 		v.elems = []jsonValue{}
 		return v, nil
 	}
+	base := len(p.stackV)
 	for {
 		p.skipSpace()
 		e, err := p.value(depth + 1)
 		if err != nil {
 			return v, err
 		}
-		if v.elems == nil {
-			v.elems = make([]jsonValue, 0, 4)
+		if p.pooled {
+			p.stackV = append(p.stackV, e)
+		} else {
+			if v.elems == nil {
+				v.elems = make([]jsonValue, 0, 4)
+			}
+			v.elems = append(v.elems, e)
 		}
-		v.elems = append(v.elems, e)
 		p.skipSpace()
 		if p.pos >= len(p.data) {
 			return v, p.errorf("unexpected end of input in an array")
@@ -264,6 +373,9 @@ func (p *jsonParser) array(depth int) (jsonValue, error) {
 			p.pos++
 		case ']':
 			p.pos++
+			if p.pooled {
+				v.elems, _ = p.members(base, 0, false)
+			}
 			return v, nil
 		default:
 			return v, p.errorf("unexpected %s after an array element", p.describe())

@@ -1,0 +1,122 @@
+package node
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"conflux/broker"
+)
+
+// BenchmarkPipeline measures the issue's headline figure: datagen (users
+// quickstart) → topic → file sink in one standalone node, end to end, in
+// records per second. CONFLUX_BENCH_RECORDS sets the record count (default
+// 1,000,000; 100,000 with -short).
+//
+//	go test ./internal/node -run '^$' -bench Pipeline -benchtime 1x
+func BenchmarkPipeline(b *testing.B) {
+	records := 1_000_000
+	if testing.Short() {
+		records = 100_000
+	}
+	if n, err := strconv.Atoi(os.Getenv("CONFLUX_BENCH_RECORDS")); err == nil && n > 0 {
+		records = n
+	}
+	for i := range b.N {
+		b.StopTimer()
+		dir := b.TempDir()
+		base := startStandalone(b, dir)
+		out := filepath.Join(dir, "users.txt")
+		b.StartTimer()
+		start := time.Now()
+		postConnector(b, base, fmt.Sprintf(`{"name":"gen%d","config":{"connector.class":"datagen","kafka.topic":"users","quickstart":"users","max.interval":"0","iterations":"%d","random.seed":"1"}}`, i, records))
+		postConnector(b, base, fmt.Sprintf(`{"name":"sink%d","config":{"connector.class":"FileStreamSink","topics":"users","file":%q}}`, i, out))
+		waitLines(b, out, records, 5*time.Minute)
+		elapsed := time.Since(start)
+		b.StopTimer()
+		b.ReportMetric(float64(records)/elapsed.Seconds(), "records/s")
+	}
+}
+
+// startStandalone runs a standalone node in-process on ephemeral ports and
+// returns its REST base URL; it stops when the benchmark ends.
+func startStandalone(tb testing.TB, dir string) string {
+	tb.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	bc := broker.DefaultConfig()
+	bc.Listen, bc.DataDir, bc.GroupInitialRebalanceDelay = "127.0.0.1:0", filepath.Join(dir, "data"), -1
+	bc.Logger = slog.New(slog.DiscardHandler)
+	go func() {
+		done <- RunStandalone(ctx, StandaloneConfig{Broker: bc, Worker: WorkerConfig{
+			REST:   "127.0.0.1:0",
+			Logger: slog.New(slog.DiscardHandler),
+			Ready:  func(addr string) { ready <- addr },
+		}})
+	}()
+	tb.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			tb.Errorf("standalone node: %v", err)
+		}
+	})
+	select {
+	case addr := <-ready:
+		return "http://" + addr
+	case err := <-done:
+		tb.Fatalf("standalone node did not start: %v", err)
+	}
+	return ""
+}
+
+func postConnector(tb testing.TB, base, body string) {
+	tb.Helper()
+	resp, err := http.Post(base+"/connectors", "application/json", bytes.NewBufferString(body))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		msg, _ := io.ReadAll(resp.Body)
+		tb.Fatalf("create connector: %s: %s", resp.Status, msg)
+	}
+}
+
+// waitLines waits until path holds n lines, counting the newlines of what
+// was appended since the last look.
+func waitLines(tb testing.TB, path string, n int, within time.Duration) {
+	tb.Helper()
+	deadline := time.Now().Add(within)
+	var lines int
+	var offset int64
+	buf := make([]byte, 1<<20)
+	for {
+		if f, err := os.Open(path); err == nil {
+			for {
+				k, err := f.ReadAt(buf, offset)
+				lines += bytes.Count(buf[:k], []byte{'\n'})
+				offset += int64(k)
+				if err != nil {
+					break
+				}
+			}
+			f.Close()
+		}
+		if lines >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("%s has %d lines after %v; want %d", path, lines, within, n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
