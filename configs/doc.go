@@ -22,5 +22,9 @@
 // secrets: pass [Resolved.Secrets] through [WithSecrets] so that errors and
 // validation results never show them.
 //
-// This package imports nothing else from Conflux.
+// The config [Store] keeps connector and task configs, target states and
+// restart requests on Kafka Connect's compacted config topic, in its record
+// format; it is the one part of the package that depends on the rest of
+// Conflux (internal/kafkalog, which mirrors a compacted topic). Everything
+// else here imports nothing from Conflux.
 package configs

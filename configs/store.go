@@ -55,7 +55,9 @@ const (
 	// connector is marked inconsistent in the snapshot (the leader should
 	// regenerate its task configs).
 	ChangeTaskConfigs
-	// ChangeTargetState: a target state was written (it may be unchanged).
+	// ChangeTargetState: a target state was written (it may be
+	// unchanged), or removed while its connector still exists (which
+	// makes it STARTED again).
 	ChangeTargetState
 	// ChangeRestart: a restart was requested; Restart holds the request.
 	ChangeRestart

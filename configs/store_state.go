@@ -97,9 +97,16 @@ func (s *configState) apply(offset int64, key string, value []byte) (*Change, er
 
 func (s *configState) applyTargetState(key, name string, tombstone bool, body map[string]any) (*Change, error) {
 	if tombstone {
-		// Removed with its connector; the connector's removal is what
-		// gets announced.
+		// Normally removed with its connector, whose removal is what gets
+		// announced. A connector that still exists (a tombstone written
+		// on its own, or one that overtook the connector's on a retried
+		// write) falls back to STARTED, as in Kafka Connect, so that every
+		// connector keeps a target state.
 		delete(s.targets, name)
+		if _, ok := s.connectors[name]; ok {
+			s.targets[name] = TargetStarted
+			return &Change{Kind: ChangeTargetState, Connector: name}, nil
+		}
 		return nil, nil
 	}
 	raw, ok := body["state.v2"].(string)
