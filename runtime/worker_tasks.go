@@ -24,7 +24,7 @@ import (
 const (
 	producerLinger     = 5 * time.Millisecond
 	producerBatchBytes = 512 << 10
-	producerQueue      = 8192 // records buffered between a task and its producer
+	producerQueue      = 1024 // records buffered between a task and its producer
 )
 
 // startTask starts one assigned task with its committed config.
@@ -181,6 +181,7 @@ func (w *Worker) newSinkTask(id TaskID, task connectors.SinkTask, connCfg, taskC
 	}
 	sc := *w.base
 	sc.ClientID = fmt.Sprintf("connector-consumer-%s-%d", id.Connector, id.Task)
+	sc.Metadata.AllowAutoTopicCreation = true // as Kafka's consumer (allow.auto.create.topics): the broker decides
 	sc.Consumer.Offsets.AutoCommit.Enable = false
 	sc.Consumer.Offsets.Initial = sarama.OffsetOldest // Kafka Connect's auto.offset.reset=earliest
 	sc.Consumer.Return.Errors = false

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"conflux/connectors"
@@ -28,6 +29,10 @@ func (c *JSONConverter) ToConnectData(topic string, headers connectors.RawHeader
 	p := getParser(data, c.schemasEnabled)
 	defer putParser(p)
 	if c.schemasEnabled {
+		if schema, v, ok, err := c.decodeEnvelopeFast(p); ok {
+			return schema, v, err
+		}
+		p.reset()
 		p.knownSchema = c.knownSchema
 	}
 	doc, err := p.document()
@@ -222,7 +227,7 @@ func (c *JSONConverter) toConnect(s *connectors.Schema, n *jsonValue, depth int)
 		}
 		switch n.kind {
 		case jsonNumber:
-			d, err := connectors.ParseDecimal(n.str)
+			d, err := connectors.ParseDecimal(strings.Clone(n.str)) // n.str may share the input
 			if err != nil {
 				return nil, connectors.DataErrorf("Invalid decimal %s", n.str)
 			}

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 
 	"conflux/connectors"
 )
@@ -139,6 +140,14 @@ func getParser(data []byte, lazySchema bool) *jsonParser {
 	p := parserPool.Get().(*jsonParser)
 	p.data, p.pos, p.lazySchema = data, 0, lazySchema
 	return p
+}
+
+// reset rewinds a pooled parser to the start of its input, dropping what it
+// parsed so far.
+func (p *jsonParser) reset() {
+	clear(p.stackV)
+	p.pos, p.stackV, p.stackK = 0, p.stackV[:0], p.stackK[:0]
+	p.schema = nil
 }
 
 // putParser returns p to the pool; trees it parsed must not be used
@@ -390,7 +399,10 @@ func (p *jsonParser) number() (jsonValue, error) {
 	if err != nil {
 		return jsonValue{}, err
 	}
-	return jsonValue{kind: jsonNumber, str: string(p.data[start:p.pos]), isInt: isInt}, nil
+	// The literal is only ever parsed, never kept, so it may share the
+	// input's bytes, which nobody modifies while the document is in use.
+	lit := p.data[start:p.pos]
+	return jsonValue{kind: jsonNumber, str: unsafe.String(&lit[0], len(lit)), isInt: isInt}, nil
 }
 
 // skipNumber moves past a number with JSON's grammar,
