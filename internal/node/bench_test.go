@@ -19,11 +19,24 @@ import (
 
 // BenchmarkPipeline measures the issue's headline figure: datagen (users
 // quickstart) → topic → file sink in one standalone node, end to end, in
-// records per second. CONFLUX_BENCH_RECORDS sets the record count (default
+// records per second and CPU time per record, with Kafka Connect's default
+// JsonConverter (schema envelope) and with schemas.enable=false.
+// CONFLUX_BENCH_RECORDS sets the record count (default
 // 1,000,000; 100,000 with -short).
 //
 //	go test ./internal/node -run '^$' -bench Pipeline -benchtime 1x
 func BenchmarkPipeline(b *testing.B) {
+	for _, conv := range []struct{ name, settings string }{
+		{"json-envelope", ""},
+		{"json-schemaless", `,"key.converter.schemas.enable":"false","value.converter.schemas.enable":"false"`},
+	} {
+		b.Run(conv.name, func(b *testing.B) { benchPipeline(b, conv.settings) })
+	}
+}
+
+// benchPipeline runs the pipeline with extra connector settings (JSON
+// members with a leading comma).
+func benchPipeline(b *testing.B, settings string) {
 	records := 1_000_000
 	if testing.Short() {
 		records = 100_000
@@ -38,8 +51,8 @@ func BenchmarkPipeline(b *testing.B) {
 		out := filepath.Join(dir, "users.txt")
 		b.StartTimer()
 		start, cpu0 := time.Now(), cpuTime()
-		postConnector(b, base, fmt.Sprintf(`{"name":"gen%d","config":{"connector.class":"datagen","kafka.topic":"users","quickstart":"users","max.interval":"0","iterations":"%d","random.seed":"1"}}`, i, records))
-		postConnector(b, base, fmt.Sprintf(`{"name":"sink%d","config":{"connector.class":"FileStreamSink","topics":"users","file":%q}}`, i, out))
+		postConnector(b, base, fmt.Sprintf(`{"name":"gen%d","config":{"connector.class":"datagen","kafka.topic":"users","quickstart":"users","max.interval":"0","iterations":"%d","random.seed":"1"%s}}`, i, records, settings))
+		postConnector(b, base, fmt.Sprintf(`{"name":"sink%d","config":{"connector.class":"FileStreamSink","topics":"users","file":%q%s}}`, i, out, settings))
 		waitLines(b, out, records, 5*time.Minute)
 		elapsed, cpu := time.Since(start), cpuTime()-cpu0
 		b.StopTimer()
