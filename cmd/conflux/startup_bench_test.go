@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -140,4 +142,75 @@ func fillBroker(tb testing.TB, addr string, total int64) {
 		tb.Fatal(fmt.Errorf("fill: %w", err))
 	default:
 	}
+}
+
+// BenchmarkStandaloneStartup measures exec of `conflux standalone` on an
+// empty data directory until GET / answers 200 (ms/start), and the resident
+// memory of the idle node once /health answers 200 and its internal topics
+// exist (idle-RSS-MB).
+func BenchmarkStandaloneStartup(b *testing.B) {
+	bin := buildConflux(b)
+	var total time.Duration
+	var rss float64
+	for range b.N {
+		dir := b.TempDir()
+		rest := freeAddr(b)
+		cmd := exec.Command(bin, "standalone", "--listen", freeAddr(b), "--rest", rest,
+			"--data-dir", filepath.Join(dir, "data"), "--log-level", "warn")
+		cmd.Stderr = os.Stderr
+		start := time.Now()
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		waitHTTP(b, "http://"+rest+"/", 30*time.Second)
+		total += time.Since(start)
+		waitHTTP(b, "http://"+rest+"/health", 30*time.Second)
+		rss = max(rss, residentMB(b, cmd.Process.Pid))
+		cmd.Process.Signal(os.Interrupt)
+		if err := cmd.Wait(); err != nil {
+			b.Fatalf("standalone exited with %v", err)
+		}
+	}
+	b.ReportMetric(float64(total.Microseconds())/1000/float64(b.N), "ms/start")
+	b.ReportMetric(rss, "idle-RSS-MB")
+}
+
+// waitHTTP polls url until it answers 200.
+func waitHTTP(tb testing.TB, url string, within time.Duration) {
+	tb.Helper()
+	client := &http.Client{Timeout: time.Second}
+	deadline := time.Now().Add(within)
+	for {
+		resp, err := client.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("%s did not answer 200 within %v (last error %v)", url, within, err)
+		}
+		time.Sleep(time.Millisecond) // polling a port: there is no event to wait on
+	}
+}
+
+// residentMB returns a process's resident set size in MB.
+func residentMB(tb testing.TB, pid int) float64 {
+	tb.Helper()
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, err := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")))
+			if err != nil {
+				tb.Fatal(err)
+			}
+			return float64(kb) / 1024
+		}
+	}
+	tb.Fatal("no VmRSS in /proc status")
+	return 0
 }
