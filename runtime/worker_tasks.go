@@ -132,6 +132,11 @@ func (w *Worker) newSourceTask(id TaskID, task connectors.SourceTask, connCfg, t
 	sc.Producer.Return.Successes = true
 	sc.Producer.Return.Errors = true
 	sc.Producer.Partitioner = newRecordPartitioner
+	// lz4 by default, unlike Kafka's producer: JSON with its schema envelope
+	// repeats the schema in every record, and compressing it costs less CPU
+	// than writing, fetching and copying four times the bytes.
+	// producer.compression.type (or producer.override.*) changes it.
+	sc.Producer.Compression = sarama.CompressionLZ4
 	sc.Producer.Flush.Frequency = producerLinger
 	sc.Producer.Flush.Bytes = producerBatchBytes
 	sc.ChannelBufferSize = producerQueue

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"syscall"
 	"testing"
@@ -20,15 +21,19 @@ import (
 // BenchmarkPipeline measures the issue's headline figure: datagen (users
 // quickstart) → topic → file sink in one standalone node, end to end, in
 // records per second and CPU time per record, with Kafka Connect's default
-// JsonConverter (schema envelope) and with schemas.enable=false.
+// JsonConverter (schema envelope), with schemas.enable=false, and with the
+// envelope but without the producer's default lz4 compression.
 // CONFLUX_BENCH_RECORDS sets the record count (default
 // 1,000,000; 100,000 with -short).
 //
 //	go test ./internal/node -run '^$' -bench Pipeline -benchtime 1x
 func BenchmarkPipeline(b *testing.B) {
+	// As `conflux standalone` does unless GOGC is set.
+	defer debug.SetGCPercent(debug.SetGCPercent(200))
 	for _, conv := range []struct{ name, settings string }{
 		{"json-envelope", ""},
 		{"json-schemaless", `,"key.converter.schemas.enable":"false","value.converter.schemas.enable":"false"`},
+		{"json-envelope-uncompressed", `,"producer.override.compression.type":"none"`},
 	} {
 		b.Run(conv.name, func(b *testing.B) { benchPipeline(b, conv.settings) })
 	}
