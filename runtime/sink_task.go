@@ -261,7 +261,9 @@ func (t *sinkTask) loop(ctx context.Context, fail *failure, consumed <-chan stru
 	defer tick.Stop()
 	for {
 		state, changed := t.target.get()
-		t.applyTarget(state)
+		for _, ev := range t.applyTarget(state) {
+			t.handle(ctx, ev, fail)
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -279,8 +281,10 @@ func (t *sinkTask) loop(ctx context.Context, fail *failure, consumed <-chan stru
 	}
 }
 
-// applyTarget pauses or resumes consumption to match the target state.
-func (t *sinkTask) applyTarget(state TargetState) {
+// applyTarget pauses or resumes consumption to match the target state. On
+// resume it returns the record batches that arrived while paused, for the
+// loop to deliver.
+func (t *sinkTask) applyTarget(state TargetState) []sinkEvent {
 	switch {
 	case state == TargetPaused && !t.paused:
 		t.paused = true
@@ -295,10 +299,9 @@ func (t *sinkTask) applyTarget(state TargetState) {
 		t.status.taskState(t.id, StateRunning, nil)
 		parked := t.parked
 		t.parked = nil
-		for _, ev := range parked {
-			t.events <- ev // never blocks for long: the loop reads them next
-		}
+		return parked
 	}
+	return nil
 }
 
 // handle processes one event on the task's goroutine.
