@@ -159,9 +159,19 @@ func (t *sourceTask) run(ctx context.Context) {
 // (stopped by the worker), and releases its resources.
 func (t *sourceTask) finish(err error, started bool) {
 	if !started {
+		// Nothing was sent; drain the producer's channels so it can close.
+		go func() {
+			for range t.producer.Successes() {
+			}
+		}()
+		go func() {
+			for range t.producer.Errors() {
+			}
+		}()
 		t.producer.AsyncClose()
 	}
 	t.pipe.close()
+	t.metrics.remove()
 	if err != nil {
 		t.logger.Error("source task failed", "error", err)
 		t.status.taskState(t.id, StateFailed, err)
