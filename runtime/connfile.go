@@ -36,8 +36,12 @@ func ReadConnectorFile(path string) (name string, config map[string]string, err 
 	if strings.TrimSpace(name) == "" {
 		return "", nil, fmt.Errorf("%s: the connector has no name (set %q)", path, configs.KeyName)
 	}
-	if config[configs.KeyName] == "" {
+	switch inner := config[configs.KeyName]; {
+	case inner == "":
 		config[configs.KeyName] = name
+	case inner != name:
+		// Kafka Connect's REST API refuses the same mismatch.
+		return "", nil, fmt.Errorf("%s: connector name configuration (%s) doesn't match the connector's name (%s)", path, inner, name)
 	}
 	return name, config, nil
 }
