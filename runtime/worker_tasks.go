@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"conflux/configs"
 	"conflux/connectors"
@@ -29,6 +30,9 @@ const (
 
 // startTask starts one assigned task with its committed config.
 func (w *Worker) startTask(id TaskID) {
+	if w.closing {
+		return
+	}
 	snap := w.configs.Snapshot()
 	rawConn, ok := snap.Connectors[id.Connector]
 	tasks := snap.Tasks[id.Connector]
@@ -95,12 +99,49 @@ func (w *Worker) newPipeline(id TaskID, def *configs.Def, connCfg map[string]str
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	ops, err := tolerance.Open(ctx, tcfg, w.cfg.BootstrapServers, w.base, tolerance.WithLogger(logger))
+	tm := w.metrics.forTask(id)
+	opts := []tolerance.Option{tolerance.WithLogger(logger)}
+	if tcfg.DLQTopic != "" {
+		// The dead letter queue is opened here rather than by
+		// tolerance.Open so that the records sent to it are counted.
+		dlq, err := tolerance.OpenDLQ(ctx, tolerance.DLQConfig{
+			Brokers:           w.cfg.BootstrapServers,
+			Topic:             tcfg.DLQTopic,
+			ReplicationFactor: tcfg.DLQReplicationFactor,
+			ClientID:          "connector-dlq-producer-" + tcfg.TaskName(),
+			Sarama:            w.base,
+			Logger:            logger,
+		})
+		if err != nil {
+			chain.Close()
+			tm.remove()
+			return nil, nil, err
+		}
+		opts = append(opts, tolerance.WithDeadLetterQueue(countedDLQ{DLQWriter: dlq, sent: tm.dlqProduced}))
+	}
+	ops, err := tolerance.Open(ctx, tcfg, w.cfg.BootstrapServers, w.base, opts...)
 	if err != nil {
 		chain.Close()
+		tm.remove()
 		return nil, nil, err
 	}
-	return &recordPipeline{conv: conv, chain: chain, ops: ops, metrics: w.metrics.forTask(id)}, values, nil
+	return &recordPipeline{conv: conv, chain: chain, ops: ops, metrics: tm}, values, nil
+}
+
+// countedDLQ counts the records handed to a task's dead letter queue
+// (deadletterqueue_produce_requests_total).
+type countedDLQ struct {
+	tolerance.DLQWriter
+	sent prometheus.Counter
+}
+
+// Send implements tolerance.DLQWriter.
+func (d countedDLQ) Send(ctx context.Context, rec *tolerance.DLQRecord, done func(error)) error {
+	err := d.DLQWriter.Send(ctx, rec, done)
+	if err == nil {
+		d.sent.Inc()
+	}
+	return err
 }
 
 // clientSettings returns the worker's settings for a Kafka client kind
