@@ -274,6 +274,13 @@ func (w *Worker) alterGroupOffsets(name string, changes []groupOffset) error {
 	}
 	for topic, parts := range resp.Errors {
 		for p, kerr := range parts {
+			if kerr == sarama.ErrUnknownMemberId {
+				return fmt.Errorf("Failed to alter consumer group offsets for connector %s either because its tasks haven't stopped "+
+					"completely yet or the connector was resumed before the request to alter its offsets could be successfully "+
+					"completed. If the connector is in a stopped state, this operation can be safely retried. If it doesn't "+
+					"eventually succeed, the Connect cluster may need to be restarted to get rid of the zombie sink tasks. (%w)",
+					name, kerr)
+			}
 			if kerr != sarama.ErrNoError {
 				return fmt.Errorf("commit the offset of %s-%d for group %s: %w", topic, p, group, kerr)
 			}
@@ -289,7 +296,15 @@ func (w *Worker) deleteGroup(name string) error {
 		return err
 	}
 	defer adm.Close()
-	if err := adm.DeleteConsumerGroup(sinkGroup(name)); err != nil && !errors.Is(err, sarama.ErrGroupIDNotFound) {
+	err = adm.DeleteConsumerGroup(sinkGroup(name))
+	switch {
+	case err == nil, errors.Is(err, sarama.ErrGroupIDNotFound):
+	case errors.Is(err, sarama.ErrNonEmptyGroup):
+		return fmt.Errorf("Failed to reset consumer group offsets for connector %s either because its tasks haven't stopped "+
+			"completely yet or the connector was resumed before the request to reset its offsets could be successfully "+
+			"completed. If the connector is in a stopped state, this operation can be safely retried. If it doesn't "+
+			"eventually succeed, the Connect cluster may need to be restarted to get rid of the zombie sink tasks. (%w)", name, err)
+	default:
 		return fmt.Errorf("delete group %s: %w", sinkGroup(name), err)
 	}
 	return nil

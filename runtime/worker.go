@@ -73,6 +73,7 @@ type Worker struct {
 	conns      map[string]*connectorInstance
 	tasks      map[TaskID]*runningHandle // running or failed to start
 	assignment cluster.Work
+	closing    bool // Run is shutting down: start nothing
 	generation atomic.Int32
 	leader     atomic.Bool
 	leaderURL  atomic.Pointer[string]
@@ -208,8 +209,14 @@ func (w *Worker) Run(ctx context.Context) error {
 	w.queue.run(ctx)
 
 	// Shut down: stop the work first so that its last offsets and statuses
-	// are written, then leave the group and close the stores.
-	w.stopAll()
+	// are written, then leave the group and close the stores. The member
+	// may still deliver an assignment, whose closure now runs inline on its
+	// goroutine; stopping through the queue serialises the two, and closing
+	// keeps that assignment from starting work again.
+	w.queue.post(func() {
+		w.closing = true
+		w.stopAll()
+	})
 	stopMember()
 	if err := <-memberDone; err != nil && !errors.Is(err, context.Canceled) {
 		w.logger.Warn("leaving the Connect group", "error", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 
 	"conflux/configs"
@@ -54,6 +55,12 @@ func (h *memberHandler) Assigned(ctx context.Context, a cluster.Assignment, gen 
 	w.queue.do(ctx, func() {
 		w.assignment = a.Assigned
 		w.reconcile()
+		// A connector created or removed while the leader was assigning
+		// (its change was applied before this worker knew it leads) is not
+		// in this assignment: assign again.
+		if w.leader.Load() && w.configs.Snapshot().Offset > a.ConfigOffset {
+			w.member.RequestRejoin()
+		}
 	})
 }
 
@@ -188,6 +195,9 @@ func (w *Worker) resolve(config map[string]string) (map[string]string, error) {
 // A connector that fails to start stays FAILED (and owned) until it is
 // restarted.
 func (w *Worker) startConnector(name string) {
+	if w.closing {
+		return
+	}
 	snap := w.configs.Snapshot()
 	raw, ok := snap.Connectors[name]
 	if !ok {
@@ -249,6 +259,7 @@ func (w *Worker) reconfigureTasks(name string) {
 		return
 	}
 	snap := w.configs.Snapshot()
+	tasks = unresolveTaskConfigs(snap.Connectors[name], tasks)
 	if !snap.Inconsistent[name] && taskConfigsEqual(snap.Tasks[name], tasks) {
 		if _, committed := snap.TaskCounts[name]; committed {
 			return
@@ -265,6 +276,36 @@ func (w *Worker) writeTaskConfigs(name string, tasks []map[string]string) {
 		w.logger.Error("cannot write task configs", "connector", name, "error", err)
 		w.connectorState(name, StateFailed, fmt.Errorf("write task configs: %w", err))
 	}
+}
+
+// placeholderRef matches a config-provider placeholder ${provider:[path:]key}.
+var placeholderRef = regexp.MustCompile(`\$\{[^}:]*:[^}]*\}`)
+
+// unresolveTaskConfigs puts the connector's placeholders back into task
+// configs, as Kafka Connect's reverseTransform does: a task key that the
+// connector config sets with a placeholder gets the raw value, so resolved
+// secrets never reach the config topic and tasks resolve them when they
+// start.
+func unresolveTaskConfigs(raw map[string]string, tasks []map[string]string) []map[string]string {
+	var secret []string
+	for k, v := range raw {
+		if placeholderRef.MatchString(v) {
+			secret = append(secret, k)
+		}
+	}
+	if len(secret) == 0 {
+		return tasks
+	}
+	out := make([]map[string]string, len(tasks))
+	for i, tc := range tasks {
+		out[i] = maps.Clone(tc)
+		for _, k := range secret {
+			if _, ok := out[i][k]; ok {
+				out[i][k] = raw[k]
+			}
+		}
+	}
+	return out
 }
 
 func taskConfigsEqual(a, b []map[string]string) bool {
@@ -326,6 +367,7 @@ func (w *Worker) applyTargetState(name string) {
 	case !owned:
 	case target == configs.TargetStopped:
 		w.stopConnector(name)
+		w.owned[name] = true // still this worker's, stopped: it starts it again on resume
 		w.connectorState(name, StateStopped, nil)
 		if snap.TaskCounts[name] != 0 || snap.Inconsistent[name] {
 			w.writeTaskConfigs(name, nil)
@@ -350,7 +392,10 @@ func (w *Worker) restart(req configs.RestartRequest) {
 	if _, ok := w.configs.Snapshot().Connectors[name]; !ok {
 		return
 	}
-	failed := func(st State, ok bool) bool { return ok && st == StateFailed }
+	// With onlyFailed, the instances to restart are the ones the REST call
+	// found FAILED and marked RESTARTING before writing this request, so
+	// both states qualify.
+	failed := func(st State, ok bool) bool { return ok && (st == StateFailed || st == StateRestarting) }
 	if slices.Contains(w.assignment.Connectors, name) {
 		st, ok := w.connectorStatus(name)
 		if !req.OnlyFailed || failed(st, ok) {

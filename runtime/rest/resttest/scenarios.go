@@ -222,8 +222,11 @@ var scenarios = []scenario{
 		{name: "sink_status_stopped", method: get, path: "/connectors/snk/status", wait: true},
 		{name: "sink_alter_offsets_no_partition", method: patch, path: "/connectors/snk/offsets",
 			body: `{"offsets":[{"offset":{"kafka_offset":3}}]}`},
+		// Waits: the sink's tasks leave their consumer group after the stop
+		// is acknowledged, and until then Kafka refuses the commit (Kafka
+		// Connect answers that the request "can be safely retried").
 		{name: "sink_alter_offsets", method: patch, path: "/connectors/snk/offsets",
-			body: `{"offsets":[{"partition":{"kafka_topic":"orders","kafka_partition":0},"offset":{"kafka_offset":5}}]}`},
+			body: `{"offsets":[{"partition":{"kafka_topic":"orders","kafka_partition":0},"offset":{"kafka_offset":5}}]}`, wait: true},
 		{name: "sink_offsets", method: get, path: "/connectors/snk/offsets", wait: true},
 		{name: "list", method: get, path: "/connectors", wait: true},
 		{name: "expand_info", method: get, path: "/connectors?expand=info", wait: true},
