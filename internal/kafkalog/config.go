@@ -4,10 +4,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"time"
 
 	"github.com/IBM/sarama"
+
+	"conflux/internal/cutdial"
 )
 
 // DefaultClientID is the client.id the log's clients send when Config.ClientID
@@ -91,14 +92,6 @@ func (c *Config) validate() error {
 	return nil
 }
 
-// dialer returns the dialer sarama would use for cfg.
-func dialer(sc *sarama.Config) connDialer {
-	if sc.Net.Proxy.Enable && sc.Net.Proxy.Dialer != nil {
-		return sc.Net.Proxy.Dialer
-	}
-	return &net.Dialer{Timeout: sc.Net.DialTimeout, KeepAlive: sc.Net.KeepAlive, LocalAddr: sc.Net.LocalAddr}
-}
-
 // baseSarama returns a copy of the configured sarama settings, or defaults.
 func (c *Config) baseSarama() *sarama.Config {
 	var sc *sarama.Config
@@ -138,10 +131,9 @@ func (c *Config) producerSarama(idempotent bool) *sarama.Config {
 // own connections so that long-polling fetches never delay produce or
 // ListOffsets requests queued behind them, dialled through d so that Close
 // can cut them.
-func (c *Config) consumerSarama(d *trackingDialer) *sarama.Config {
+func (c *Config) consumerSarama(d *cutdial.Dialer) *sarama.Config {
 	sc := c.baseSarama()
-	sc.Net.Proxy.Enable = true
-	sc.Net.Proxy.Dialer = d
+	d.Install(sc)
 	sc.Metadata.Full = false // this client only ever asks about the topic
 	sc.Producer.Idempotent = false
 	sc.Producer.Transaction.ID = ""

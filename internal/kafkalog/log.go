@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
+
+	"conflux/internal/cutdial"
 )
 
 // Record is one record of the topic as read back.
@@ -36,7 +38,7 @@ type Log struct {
 
 	pclient  sarama.Client // producer, admin and ListOffsets requests
 	cclient  sarama.Client // fetches only
-	cdialer  *trackingDialer
+	cdialer  *cutdial.Dialer
 	producer sarama.AsyncProducer
 	prog     *progress
 	sends    sendTracker
@@ -126,7 +128,7 @@ func (l *Log) connect(ctx context.Context) (err error) {
 	if err != nil {
 		return fmt.Errorf("producer: %w", err)
 	}
-	l.cdialer = newTrackingDialer(dialer(l.cfg.baseSarama()))
+	l.cdialer = cutdial.New(l.cfg.baseSarama())
 	if l.cclient, err = sarama.NewClient(l.cfg.Brokers, l.cfg.consumerSarama(l.cdialer)); err != nil {
 		_ = l.producer.Close()
 		return fmt.Errorf("connect: %w", err)
@@ -366,7 +368,7 @@ func (l *Log) Close() error {
 		l.cancel()
 		l.producer.AsyncClose()
 		l.ackDone.Wait()
-		l.cdialer.closeAll() // ends a long-polling fetch now
+		l.cdialer.Cut() // ends a long-polling fetch now
 		<-l.fetchDone
 		cerr := l.cclient.Close()
 		perr := l.pclient.Close()

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
+
+	"conflux/internal/cutdial"
 )
 
 // Defaults of Config, Kafka Connect's defaults for the same settings.
@@ -149,21 +151,22 @@ func (c *Config) baseSarama() *sarama.Config {
 // groupSarama is the configuration of the connection that carries
 // JoinGroup and SyncGroup: both may wait for a whole rebalance, so reads
 // wait longer than the rebalance timeout.
-func (c *Config) groupSarama(d *cutDialer) *sarama.Config {
+func (c *Config) groupSarama(d *cutdial.Dialer) *sarama.Config {
 	sc := c.baseSarama()
 	sc.Net.ReadTimeout = max(sc.Net.ReadTimeout, c.RebalanceTimeout+5*time.Second)
-	sc.Net.Proxy.Enable = true
-	sc.Net.Proxy.Dialer = d
+	d.Install(sc)
 	return sc
 }
 
 // heartbeatSarama is the configuration of the connection that carries
 // Heartbeat and LeaveGroup, answered at once by a live coordinator: a read
 // that takes a whole session means the coordinator is gone.
-func (c *Config) heartbeatSarama(d connDialer) *sarama.Config {
+// Dialled through d when it is not nil.
+func (c *Config) heartbeatSarama(d *cutdial.Dialer) *sarama.Config {
 	sc := c.baseSarama()
 	sc.Net.ReadTimeout = c.SessionTimeout
-	sc.Net.Proxy.Enable = true
-	sc.Net.Proxy.Dialer = d
+	if d != nil {
+		d.Install(sc)
+	}
 	return sc
 }

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
+
+	"conflux/internal/cutdial"
 )
 
 // coordinator holds the member's connections: a sarama client for
@@ -16,14 +18,14 @@ import (
 // goroutine sends on the heartbeat connection while it runs.
 type coordinator struct {
 	cfg    *Config
-	group  *cutDialer
+	group  *cutdial.Dialer
 	client sarama.Client
 	main   *sarama.Broker
 	hb     *sarama.Broker
 }
 
 func newCoordinator(cfg *Config) *coordinator {
-	return &coordinator{cfg: cfg, group: newCutDialer(dialerOf(cfg.baseSarama()))}
+	return &coordinator{cfg: cfg, group: cutdial.New(cfg.baseSarama())}
 }
 
 // connected reports whether the coordinator connections are open.
@@ -94,7 +96,7 @@ func (c *coordinator) leave(memberID string) error {
 		return err
 	}
 	b := sarama.NewBroker(coord.Addr())
-	if err := b.Open(c.cfg.heartbeatSarama(dialerOf(c.cfg.baseSarama()))); err != nil {
+	if err := b.Open(c.cfg.heartbeatSarama(nil)); err != nil {
 		return err
 	}
 	defer b.Close()

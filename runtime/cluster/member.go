@@ -136,7 +136,7 @@ func (m *Member) Run(ctx context.Context) error {
 	}
 	// sarama requests cannot be cancelled: cutting the connections ends a
 	// JoinGroup or SyncGroup waiting for a rebalance.
-	stop := context.AfterFunc(ctx, m.conn.group.shutdown)
+	stop := context.AfterFunc(ctx, m.conn.group.Cut)
 	defer stop()
 	m.touch()
 	err := m.loop(ctx)
