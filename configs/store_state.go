@@ -1,15 +1,14 @@
 package configs
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"slices"
 	"strconv"
 	"strings"
+
+	"conflux/internal/jsonvalue"
 )
 
 // Record keys of the config topic, Kafka Connect's.
@@ -280,50 +279,10 @@ func properties(body map[string]any) (map[string]string, error) {
 	return out, nil
 }
 
-// encodeStoreJSON marshals v compactly without HTML escaping, as Kafka
-// Connect's JsonConverter (Jackson) writes it. Struct fields keep their
-// declared order; map keys are sorted.
-func encodeStoreJSON(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte{'\n'}), nil
-}
+// encodeStoreJSON marshals v as Kafka Connect's JsonConverter (Jackson)
+// writes it.
+func encodeStoreJSON(v any) ([]byte, error) { return jsonvalue.Marshal(v) }
 
 // decodeStoreJSON parses exactly one JSON value; integers come back as int64
 // (JsonConverter's schemaless Long), other numbers as float64.
-func decodeStoreJSON(b []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("trailing data after the JSON value")
-	}
-	return storeNumbers(v), nil
-}
-
-func storeNumbers(v any) any {
-	switch x := v.(type) {
-	case json.Number:
-		if i, err := strconv.ParseInt(string(x), 10, 64); err == nil {
-			return i
-		}
-		f, _ := strconv.ParseFloat(string(x), 64)
-		return f
-	case map[string]any:
-		for k, e := range x {
-			x[k] = storeNumbers(e)
-		}
-	case []any:
-		for i, e := range x {
-			x[i] = storeNumbers(e)
-		}
-	}
-	return v
-}
+func decodeStoreJSON(b []byte) (any, error) { return jsonvalue.Unmarshal(b) }

@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
-	"strconv"
+
+	"conflux/internal/jsonvalue"
 )
 
 // PartitionKey identifies a source partition within a connector: the compact
@@ -121,13 +121,7 @@ func DecodeValue(value []byte) (map[string]any, error) {
 // integral floating-point numbers keep a fraction (1.0), as Jackson writes a
 // Double, so that they read back as float64 rather than int64.
 func compactJSON(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(withFloats(v)); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte{'\n'}), nil
+	return jsonvalue.Marshal(withFloats(v))
 }
 
 // withFloats returns v with every float64 and float32 inside maps and
@@ -176,39 +170,7 @@ func floatNumber(f float64, bits int) any {
 
 // decodeJSON parses exactly one JSON value, numbers as int64 when integral
 // and float64 otherwise.
-func decodeJSON(b []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("trailing data after JSON value")
-	}
-	return numbers(v), nil
-}
-
-// numbers replaces json.Number values by int64 or float64, recursively.
-func numbers(v any) any {
-	switch x := v.(type) {
-	case json.Number:
-		if i, err := strconv.ParseInt(string(x), 10, 64); err == nil {
-			return i
-		}
-		f, _ := strconv.ParseFloat(string(x), 64)
-		return f
-	case map[string]any:
-		for k, e := range x {
-			x[k] = numbers(e)
-		}
-	case []any:
-		for i, e := range x {
-			x[i] = numbers(e)
-		}
-	}
-	return v
-}
+func decodeJSON(b []byte) (any, error) { return jsonvalue.Unmarshal(b) }
 
 // roundTrip returns v as it would read back from JSON.
 func roundTrip(v map[string]any) (map[string]any, error) {
