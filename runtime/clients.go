@@ -9,24 +9,13 @@ import (
 	"strings"
 	"time"
 
+	"conflux/internal/saramaconf"
+
 	"github.com/IBM/sarama"
 )
 
-// kafkaVersion is the protocol version the worker's clients speak: old
-// enough for every Kafka a user still runs, new enough for record headers,
-// idempotence and the group APIs the worker needs.
-var kafkaVersion = sarama.V2_8_0_0
-
 // baseSarama returns the client settings every worker client shares.
-func baseSarama(clientID string) *sarama.Config {
-	sc := sarama.NewConfig()
-	sc.Version = kafkaVersion
-	sc.ClientID = clientID
-	sc.Net.DialTimeout = 10 * time.Second
-	sc.Admin.Timeout = 30 * time.Second
-	sc.Metadata.AllowAutoTopicCreation = false
-	return sc
-}
+func baseSarama(clientID string) *sarama.Config { return saramaconf.Derive(nil, clientID) }
 
 // clientOption applies one Kafka client setting (producer.*, consumer.*)
 // to a sarama configuration.

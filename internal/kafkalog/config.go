@@ -9,6 +9,7 @@ import (
 	"github.com/IBM/sarama"
 
 	"conflux/internal/cutdial"
+	"conflux/internal/saramaconf"
 )
 
 // DefaultClientID is the client.id the log's clients send when Config.ClientID
@@ -94,19 +95,7 @@ func (c *Config) validate() error {
 
 // baseSarama returns a copy of the configured sarama settings, or defaults.
 func (c *Config) baseSarama() *sarama.Config {
-	var sc *sarama.Config
-	if c.Sarama != nil {
-		cp := *c.Sarama
-		sc = &cp
-	} else {
-		sc = sarama.NewConfig()
-		sc.Version = sarama.V2_8_0_0
-		sc.Net.DialTimeout = 10 * time.Second
-		sc.Admin.Timeout = 30 * time.Second
-	}
-	sc.ClientID = c.ClientID
-	sc.Metadata.AllowAutoTopicCreation = false
-	return sc
+	return saramaconf.Derive(c.Sarama, c.ClientID)
 }
 
 // producerSarama is the configuration of the producer-side client, which also

@@ -10,6 +10,7 @@ import (
 	"github.com/IBM/sarama"
 
 	"conflux/internal/cutdial"
+	"conflux/internal/saramaconf"
 )
 
 // Defaults of Config, Kafka Connect's defaults for the same settings.
@@ -130,18 +131,8 @@ func (c *Config) validate() error {
 
 // baseSarama returns a copy of the configured sarama settings, or defaults.
 func (c *Config) baseSarama() *sarama.Config {
-	var sc *sarama.Config
-	if c.Sarama != nil {
-		cp := *c.Sarama
-		sc = &cp
-	} else {
-		sc = sarama.NewConfig()
-		sc.Version = sarama.V2_8_0_0
-		sc.Net.DialTimeout = 10 * time.Second
-	}
-	sc.ClientID = c.ClientID
+	sc := saramaconf.Derive(c.Sarama, c.ClientID)
 	sc.Metadata.Full = false
-	sc.Metadata.AllowAutoTopicCreation = false
 	// The member retries with its own backoff and keeps an eye on the
 	// session meanwhile; sarama must not sleep through retries of its own.
 	sc.Metadata.Retry.Max = 0

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"conflux/internal/saramaconf"
+
 	"github.com/IBM/sarama"
 )
 
@@ -101,18 +103,7 @@ func OpenDLQ(ctx context.Context, cfg DLQConfig) (*DLQProducer, error) {
 
 // producerConfig derives the producer's sarama settings.
 func producerConfig(cfg DLQConfig, idempotent bool) *sarama.Config {
-	var sc *sarama.Config
-	if cfg.Sarama != nil {
-		cp := *cfg.Sarama
-		sc = &cp
-	} else {
-		sc = sarama.NewConfig()
-		sc.Version = sarama.V2_8_0_0
-		sc.Net.DialTimeout = 10 * time.Second
-		sc.Admin.Timeout = 30 * time.Second
-	}
-	sc.ClientID = cfg.ClientID
-	sc.Metadata.AllowAutoTopicCreation = false
+	sc := saramaconf.Derive(cfg.Sarama, cfg.ClientID)
 	sc.Producer.RequiredAcks = sarama.WaitForAll
 	sc.Producer.Return.Successes = true
 	sc.Producer.Return.Errors = true
