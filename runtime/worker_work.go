@@ -83,8 +83,10 @@ func (w *Worker) applyConfigChange(ch configs.Change) {
 	case configs.ChangeConnectorRemoved:
 		w.removeConnector(ch.Connector)
 	case configs.ChangeTaskConfigs:
-		// Tasks whose config changed restart with the new one; tasks
-		// beyond the new count stop (reconcile does both).
+		// Tasks whose config changed, or that are beyond the new count,
+		// stop now; they start again, with their new config, only from
+		// the assignment of the rebalance the leader runs for this change,
+		// so that a task never runs on two workers at once.
 		snap := w.configs.Snapshot()
 		for id, rt := range w.tasks {
 			if id.Connector != ch.Connector {
@@ -95,7 +97,6 @@ func (w *Worker) applyConfigChange(ch configs.Change) {
 				w.stopTask(id)
 			}
 		}
-		w.reconcile()
 	case configs.ChangeTargetState:
 		w.applyTargetState(ch.Connector)
 	case configs.ChangeRestart:
