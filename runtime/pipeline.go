@@ -9,11 +9,15 @@ import (
 	"conflux/connectors"
 )
 
-// converters are one task's key, value and header converters.
+// converters are one task's key, value and header converters, with their
+// class names (as interface values, so that naming them for error handling
+// does not allocate per record).
 type converters struct {
 	key    connectors.Converter
 	value  connectors.Converter
 	header connectors.HeaderConverter
+
+	keyClass, valueClass, headerClass any
 }
 
 // converterSpec says where a converter's class and settings come from.
@@ -60,9 +64,10 @@ func newConverters(reg *connectors.Registry, worker, connector map[string]string
 		spec  converterSpec
 		isKey bool
 		dst   *connectors.Converter
-	}{{keyConverterSpec, true, &cv.key}, {valueConverterSpec, false, &cv.value}} {
+		name  *any
+	}{{keyConverterSpec, true, &cv.key, &cv.keyClass}, {valueConverterSpec, false, &cv.value, &cv.valueClass}} {
 		class, settings := converterSettings(c.spec, worker, connector)
-		inst, err := newPlugin(reg, class, c.spec.classKey)
+		inst, err := newPlugin(reg, class, c.spec.classKey, c.name)
 		if err != nil {
 			return cv, err
 		}
@@ -76,7 +81,7 @@ func newConverters(reg *connectors.Registry, worker, connector map[string]string
 		*c.dst = conv
 	}
 	class, settings := converterSettings(headerConverterSpec, worker, connector)
-	inst, err := newPlugin(reg, class, headerConverterSpec.classKey)
+	inst, err := newPlugin(reg, class, headerConverterSpec.classKey, &cv.headerClass)
 	if err != nil {
 		return cv, err
 	}
@@ -91,8 +96,10 @@ func newConverters(reg *connectors.Registry, worker, connector map[string]string
 	return cv, nil
 }
 
-// newPlugin makes a new instance of the plugin class names.
-func newPlugin(reg *connectors.Registry, class, key string) (any, error) {
+// newPlugin makes a new instance of the plugin class names, and stores its
+// Kafka class name in name: what error logs and dead letter queue headers
+// call it.
+func newPlugin(reg *connectors.Registry, class, key string, name *any) (any, error) {
 	if class == "" {
 		return nil, fmt.Errorf("%w: %s is not set", ErrPipeline, key)
 	}
@@ -100,6 +107,7 @@ func newPlugin(reg *connectors.Registry, class, key string) (any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrPipeline, key, err)
 	}
+	*name = p.Class()
 	return p.New(), nil
 }
 
@@ -110,6 +118,8 @@ type transformStep struct {
 	transform connectors.Transformation
 	predicate connectors.Predicate // nil: always applies
 	negate    bool
+
+	transformClass, predicateClass any // class names, for error handling
 }
 
 // applies reports whether the step's transform applies to rec.
@@ -135,9 +145,11 @@ type transformChain struct {
 func newTransformChain(reg *connectors.Registry, config map[string]string) (*transformChain, error) {
 	chain := &transformChain{}
 	preds := make(map[string]connectors.Predicate)
+	predClasses := make(map[string]any)
 	for _, alias := range aliasList(config[configs.KeyPredicates]) {
 		sub := configs.WithPrefix(config, configs.PrefixPredicates+alias+".")
-		inst, err := newPlugin(reg, sub["type"], configs.PrefixPredicates+alias+".type")
+		var class any
+		inst, err := newPlugin(reg, sub["type"], configs.PrefixPredicates+alias+".type", &class)
 		if err != nil {
 			chain.Close()
 			return nil, err
@@ -153,11 +165,13 @@ func newTransformChain(reg *connectors.Registry, config map[string]string) (*tra
 			return nil, fmt.Errorf("%w: configure predicate %s: %w", ErrPipeline, alias, err)
 		}
 		preds[alias] = p
+		predClasses[alias] = class
 		chain.predicates = append(chain.predicates, p)
 	}
 	for _, alias := range aliasList(config[configs.KeyTransforms]) {
 		sub := configs.WithPrefix(config, configs.PrefixTransforms+alias+".")
-		inst, err := newPlugin(reg, sub["type"], configs.PrefixTransforms+alias+".type")
+		var class any
+		inst, err := newPlugin(reg, sub["type"], configs.PrefixTransforms+alias+".type", &class)
 		if err != nil {
 			chain.Close()
 			return nil, err
@@ -167,8 +181,9 @@ func newTransformChain(reg *connectors.Registry, config map[string]string) (*tra
 			chain.Close()
 			return nil, fmt.Errorf("%w: transform %s (%s) is not a transformation", ErrPipeline, alias, sub["type"])
 		}
-		step := transformStep{alias: alias, transform: t}
+		step := transformStep{alias: alias, transform: t, transformClass: class}
 		if name := strings.TrimSpace(sub["predicate"]); name != "" {
+			step.predicateClass = predClasses[name]
 			if step.predicate = preds[name]; step.predicate == nil {
 				chain.Close()
 				return nil, fmt.Errorf("%w: transform %s refers to predicate %s, which is not in predicates", ErrPipeline, alias, name)

@@ -35,7 +35,7 @@ func (p *recordPipeline) transform(ctx context.Context, rec *connectors.Record, 
 	for i := range p.chain.steps {
 		step := &p.chain.steps[i]
 		var applies bool
-		skip, err := p.ops.Execute(ctx, tolerance.StageTransformation, step.predicate, rc, func() error {
+		skip, err := p.ops.Execute(ctx, tolerance.StageTransformation, step.predicateClass, rc, func() error {
 			var err error
 			applies, err = step.applies(rec)
 			return err
@@ -48,7 +48,7 @@ func (p *recordPipeline) transform(ctx context.Context, rec *connectors.Record, 
 			continue
 		}
 		var out *connectors.Record
-		skip, err = p.ops.Execute(ctx, tolerance.StageTransformation, step.transform, rc, func() error {
+		skip, err = p.ops.Execute(ctx, tolerance.StageTransformation, step.transformClass, rc, func() error {
 			var err error
 			out, err = step.transform.Apply(rec)
 			return err
@@ -89,7 +89,7 @@ func (p *recordPipeline) toKafka(ctx context.Context, in *inflight) (*connectors
 	var wire connectors.RawHeaders
 	msg := &in.msg
 	msg.Topic, msg.Timestamp, msg.Metadata = out.Topic, out.Timestamp, in
-	skip, err := p.ops.Execute(ctx, tolerance.StageKeyConverter, p.conv.key, rc, func() error {
+	skip, err := p.ops.Execute(ctx, tolerance.StageKeyConverter, p.conv.keyClass, rc, func() error {
 		b, err := p.conv.key.FromConnectData(out.Topic, &wire, out.KeySchema, out.Key)
 		if b != nil {
 			msg.Key = sarama.ByteEncoder(b)
@@ -100,7 +100,7 @@ func (p *recordPipeline) toKafka(ctx context.Context, in *inflight) (*connectors
 		p.skipped(skip)
 		return nil, err
 	}
-	skip, err = p.ops.Execute(ctx, tolerance.StageValueConverter, p.conv.value, rc, func() error {
+	skip, err = p.ops.Execute(ctx, tolerance.StageValueConverter, p.conv.valueClass, rc, func() error {
 		b, err := p.conv.value.FromConnectData(out.Topic, &wire, out.ValueSchema, out.Value)
 		if b != nil {
 			msg.Value = sarama.ByteEncoder(b)
@@ -112,7 +112,7 @@ func (p *recordPipeline) toKafka(ctx context.Context, in *inflight) (*connectors
 		return nil, err
 	}
 	if len(out.Headers) > 0 || len(wire) > 0 {
-		skip, err = p.ops.Execute(ctx, tolerance.StageHeaderConverter, p.conv.header, rc, func() error {
+		skip, err = p.ops.Execute(ctx, tolerance.StageHeaderConverter, p.conv.headerClass, rc, func() error {
 			msg.Headers = make([]sarama.RecordHeader, 0, len(out.Headers)+len(wire))
 			for _, h := range out.Headers {
 				b, err := p.conv.header.FromConnectHeader(out.Topic, h.Key, h.Schema, h.Value)
@@ -163,7 +163,7 @@ func (p *recordPipeline) fromKafka(ctx context.Context, msg *sarama.ConsumerMess
 		Timestamp:      msg.Timestamp,
 		TimestampType:  timestampType(msg),
 	}
-	skip, err := p.ops.Execute(ctx, tolerance.StageKeyConverter, p.conv.key, rc, func() error {
+	skip, err := p.ops.Execute(ctx, tolerance.StageKeyConverter, p.conv.keyClass, rc, func() error {
 		var err error
 		rec.KeySchema, rec.Key, err = p.conv.key.ToConnectData(msg.Topic, raw, msg.Key)
 		return err
@@ -172,7 +172,7 @@ func (p *recordPipeline) fromKafka(ctx context.Context, msg *sarama.ConsumerMess
 		p.skipped(skip)
 		return nil, err
 	}
-	skip, err = p.ops.Execute(ctx, tolerance.StageValueConverter, p.conv.value, rc, func() error {
+	skip, err = p.ops.Execute(ctx, tolerance.StageValueConverter, p.conv.valueClass, rc, func() error {
 		var err error
 		rec.ValueSchema, rec.Value, err = p.conv.value.ToConnectData(msg.Topic, raw, msg.Value)
 		return err
@@ -182,7 +182,7 @@ func (p *recordPipeline) fromKafka(ctx context.Context, msg *sarama.ConsumerMess
 		return nil, err
 	}
 	if len(raw) > 0 {
-		skip, err = p.ops.Execute(ctx, tolerance.StageHeaderConverter, p.conv.header, rc, func() error {
+		skip, err = p.ops.Execute(ctx, tolerance.StageHeaderConverter, p.conv.headerClass, rc, func() error {
 			rec.Headers = make(connectors.Headers, 0, len(raw))
 			for _, h := range raw {
 				schema, value, err := p.conv.header.ToConnectHeader(msg.Topic, h.Key, h.Value)

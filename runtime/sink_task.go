@@ -387,6 +387,7 @@ func (t *sinkTask) deliver(ctx context.Context, ev sinkEvent) error {
 		t.scratch = consumedContext(msg)
 		rec, err := t.pipe.fromKafka(ctx, msg, &t.scratch)
 		if err != nil {
+			t.metrics.errors.Inc()
 			return err
 		}
 		if rec != nil {
@@ -487,8 +488,17 @@ func (t *sinkTask) commitPartitions(ctx context.Context, tps []connectors.TopicP
 		return
 	}
 	for tp, off := range safe {
-		if t.owned[tp] {
+		switch pos, ok := t.positions[tp]; {
+		case !t.owned[tp]:
+		case !ok || off > pos:
+			// As Kafka Connect: an offset past what was delivered would
+			// skip records that were never put.
+			t.logger.Warn("ignoring a pre-commit offset beyond the records delivered", "partition", tp, "offset", off, "delivered", pos)
+		default:
+			// sarama's MarkOffset only moves forward and ResetOffset only
+			// back; a task may ask for either.
 			t.sess.MarkOffset(tp.Topic, tp.Partition, off, "")
+			t.sess.ResetOffset(tp.Topic, tp.Partition, off, "")
 		}
 	}
 	t.sess.Commit()

@@ -121,6 +121,19 @@ func (t *sourceTask) run(ctx context.Context) {
 		defer close(polled)
 		t.loop(loopCtx, fail)
 	}()
+	// Offsets are flushed on a schedule of their own, as Kafka Connect's
+	// offset committer does, so that a Poll waiting for data never holds
+	// back the offsets of records already acknowledged.
+	commitCtx, stopCommits := context.WithCancel(context.Background())
+	committed := make(chan struct{})
+	go func() {
+		defer close(committed)
+		t.commitLoop(commitCtx)
+	}()
+	defer func() {
+		stopCommits()
+		<-committed
+	}()
 
 	// The loop ends when the worker stops the task (ctx) or the task fails;
 	// a Poll that ignores its context is abandoned after the shutdown
@@ -132,6 +145,8 @@ func (t *sourceTask) run(ctx context.Context) {
 		case <-polled:
 		case <-time.After(t.shutdownTimeout):
 			t.logger.Warn("source task did not return from poll in time; stopping it", "timeout", t.shutdownTimeout)
+			stopCommits()
+			<-committed
 			cancelTask()
 			t.stopTask()
 			t.producer.AsyncClose()
@@ -139,6 +154,8 @@ func (t *sourceTask) run(ctx context.Context) {
 			return
 		}
 	}
+	stopCommits()
+	<-committed
 
 	// Let the records in flight be acknowledged, then flush their offsets
 	// one last time and let the task commit.
@@ -192,7 +209,6 @@ func (t *sourceTask) stopTask() {
 
 // loop polls and sends until ctx ends or the task fails.
 func (t *sourceTask) loop(ctx context.Context, fail *failure) {
-	nextFlush := time.Now().Add(t.flushInterval)
 	for ctx.Err() == nil {
 		if err := t.target.awaitRunning(ctx,
 			func() { t.status.taskState(t.id, StatePaused, nil) },
@@ -210,13 +226,25 @@ func (t *sourceTask) loop(ctx context.Context, fail *failure) {
 		}
 		for _, rec := range recs {
 			if err := t.send(ctx, rec); err != nil {
+				t.metrics.errors.Inc()
 				fail.fail(err)
 				return
 			}
 		}
-		if now := time.Now(); !now.Before(nextFlush) {
+	}
+}
+
+// commitLoop flushes offsets and lets the task commit every
+// offset.flush.interval.ms until ctx ends.
+func (t *sourceTask) commitLoop(ctx context.Context) {
+	tick := time.NewTicker(t.flushInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
 			t.commitOffsets(ctx)
-			nextFlush = now.Add(t.flushInterval)
 		}
 	}
 }
