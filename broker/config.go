@@ -28,7 +28,8 @@ type Config struct {
 	// CreateTopics requests asking for -1 (num.partitions, default 1).
 	NumPartitions int32
 	// AutoCreateTopics creates unknown topics on Metadata and Produce
-	// (auto.create.topics.enable, default true).
+	// (auto.create.topics.enable). DefaultConfig turns it on, as Kafka
+	// does; unlike the numeric fields, a zero Config leaves it off.
 	AutoCreateTopics bool
 	// SocketRequestMaxBytes is the largest request frame accepted; larger
 	// frames close the connection before any allocation

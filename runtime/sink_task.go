@@ -324,7 +324,9 @@ func (t *sinkTask) handle(ctx context.Context, ev sinkEvent, fail *failure) {
 			t.parked = append(t.parked, ev)
 			return
 		}
-		if err := t.deliver(ctx, ev); err != nil {
+		// A batch cut short by the task's stop is neither put nor counted
+		// as delivered: it comes again after the restart.
+		if err := t.deliver(ctx, ev); err != nil && ctx.Err() == nil {
 			fail.fail(err)
 		}
 	}
@@ -434,7 +436,7 @@ func (t *sinkTask) put(ctx context.Context, recs []*connectors.Record) error {
 		var re *connectors.RetriableError
 		if !errors.As(err, &re) {
 			if isStopping(ctx, err) {
-				return nil
+				return ctx.Err()
 			}
 			return fmt.Errorf("put: %w", err)
 		}
@@ -445,7 +447,7 @@ func (t *sinkTask) put(ctx context.Context, recs []*connectors.Record) error {
 		t.logger.Warn("sink task put failed; retrying", "error", err, "backoff", wait)
 		select {
 		case <-ctx.Done():
-			return nil
+			return ctx.Err() // not put: the records are delivered again
 		case <-time.After(wait):
 		}
 		backoff = min(2*backoff, putRetryMax)

@@ -226,6 +226,9 @@ func (t *sourceTask) loop(ctx context.Context, fail *failure) {
 		}
 		for _, rec := range recs {
 			if err := t.send(ctx, rec); err != nil {
+				if ctx.Err() != nil {
+					return // stopping: the rest of the batch is not sent
+				}
 				t.metrics.errors.Inc()
 				fail.fail(err)
 				return
@@ -299,9 +302,9 @@ func (t *sourceTask) send(ctx context.Context, rec *connectors.Record) error {
 	case t.producer.Input() <- &in.msg:
 		return nil
 	case <-ctx.Done():
-		// Never sent: its offset must not hold its partition back.
-		sub.Ack()
-		return nil
+		// Never sent: its offset stays unacknowledged, so no later offset
+		// of its partition is committed, and it is polled again next time.
+		return ctx.Err()
 	}
 }
 
