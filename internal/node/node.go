@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -189,7 +190,9 @@ func applyConnectorFiles(ctx context.Context, h runtime.Herder, files []string, 
 			return err
 		}
 		if _, created, err := h.PutConnectorConfig(ctx, name, config, true, ""); err != nil {
-			return fmt.Errorf("connector %s from %s: %w", name, path, err)
+			// Show Kafka Connect's message, without the REST status it maps to.
+			msg, _ := strings.CutPrefix(err.Error(), runtime.ErrBadRequest.Error()+": ")
+			return fmt.Errorf("connector %s from %s: %s", name, path, msg)
 		} else if created {
 			logger.Info("created connector", "connector", name, "file", path)
 		} else {
