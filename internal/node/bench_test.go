@@ -9,8 +9,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -28,8 +28,10 @@ import (
 //
 //	go test ./internal/node -run '^$' -bench Pipeline -benchtime 1x
 func BenchmarkPipeline(b *testing.B) {
-	// As `conflux standalone` does unless GOGC is set.
-	defer debug.SetGCPercent(debug.SetGCPercent(200))
+	// As `conflux standalone` does (GOGC in the environment overrides it).
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	TuneGC(ctx)
 	for _, conv := range []struct{ name, settings string }{
 		{"json-envelope", ""},
 		{"json-schemaless", `,"key.converter.schemas.enable":"false","value.converter.schemas.enable":"false"`},
@@ -63,6 +65,7 @@ func benchPipeline(b *testing.B, settings string) {
 		b.StopTimer()
 		b.ReportMetric(float64(records)/elapsed.Seconds(), "records/s")
 		b.ReportMetric(float64(cpu.Microseconds())/float64(records), "cpu-µs/record")
+		b.ReportMetric(peakRSS(), "peak-RSS-MB")
 	}
 }
 
@@ -73,6 +76,22 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// peakRSS returns the most resident memory the process has had, in MB: run
+// one sub-benchmark per process to read it for that pipeline alone.
+func peakRSS() float64 {
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")))
+			return float64(kb) / 1024
+		}
+	}
+	return 0
 }
 
 // startStandalone runs a standalone node in-process on ephemeral ports and
