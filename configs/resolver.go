@@ -87,6 +87,16 @@ func BuiltinProvider(nameOrClass string) (Provider, bool) {
 // key is what follows the last ':'.
 var placeholder = regexp.MustCompile(`\$\{([^}:]*):([^}]*)\}`)
 
+// HasPlaceholder reports whether a config value contains a config-provider
+// placeholder, which makes it a secret once resolved.
+func HasPlaceholder(value string) bool { return placeholder.MatchString(value) }
+
+// OnlyPlaceholders reports whether a value consists of placeholders and
+// nothing else but blanks: such a value, as stored, holds no secret.
+func OnlyPlaceholders(value string) bool {
+	return HasPlaceholder(value) && strings.TrimSpace(placeholder.ReplaceAllString(value, "")) == ""
+}
+
 // Resolver replaces config-provider placeholders in configuration values.
 // [NewResolver] registers "env" and "file"; [Resolver.Register] adds more.
 // Register must not be called concurrently with Resolve; Resolve may be

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 
 	"conflux/configs"
@@ -279,9 +278,6 @@ func (w *Worker) writeTaskConfigs(name string, tasks []map[string]string) {
 	}
 }
 
-// placeholderRef matches a config-provider placeholder ${provider:[path:]key}.
-var placeholderRef = regexp.MustCompile(`\$\{[^}:]*:[^}]*\}`)
-
 // unresolveTaskConfigs puts the connector's placeholders back into task
 // configs, as Kafka Connect's reverseTransform does: a task key that the
 // connector config sets with a placeholder gets the raw value, so resolved
@@ -290,7 +286,7 @@ var placeholderRef = regexp.MustCompile(`\$\{[^}:]*:[^}]*\}`)
 func unresolveTaskConfigs(raw map[string]string, tasks []map[string]string) []map[string]string {
 	var secret []string
 	for k, v := range raw {
-		if placeholderRef.MatchString(v) {
+		if configs.HasPlaceholder(v) {
 			secret = append(secret, k)
 		}
 	}

@@ -2,24 +2,10 @@ package validation
 
 import (
 	"maps"
-	"regexp"
 	"strings"
 
 	"conflux/configs"
 )
-
-// placeholder matches a config-provider placeholder, ${provider:[path:]key},
-// as configs.Resolver does.
-var placeholder = regexp.MustCompile(`\$\{[^}:]*:[^}]*\}`)
-
-// onlyPlaceholders reports whether a value consists of config-provider
-// placeholders and nothing else but blanks: such a value holds no secret.
-func onlyPlaceholders(val string) bool {
-	if !placeholder.MatchString(val) {
-		return false
-	}
-	return strings.TrimSpace(placeholder.ReplaceAllString(val, "")) == ""
-}
 
 // clientOverridePrefixes are the prefixes of Kafka client settings in a
 // connector config.
@@ -99,7 +85,7 @@ func (v *Validator) MaskWith(connectorConfig, config map[string]string) map[stri
 	secret := v.PasswordKeys(connectorConfig)
 	out := maps.Clone(config)
 	for k, val := range out {
-		if secret[k] && !onlyPlaceholders(val) {
+		if secret[k] && !configs.OnlyPlaceholders(val) {
 			out[k] = hidden
 		}
 	}

@@ -182,7 +182,7 @@ func noConnectorType(config map[string]string, nulls []string) error {
 	parts := make([]string, 0, len(all))
 	for _, k := range slices.Sorted(maps.Keys(all)) {
 		val := all[k]
-		if looksSecret(k) && !onlyPlaceholders(val) {
+		if looksSecret(k) && !configs.OnlyPlaceholders(val) {
 			val = hidden
 		}
 		parts = append(parts, k+"="+val)
@@ -205,7 +205,7 @@ func looksSecret(key string) bool {
 func (v *Validator) resolve(ctx context.Context, config map[string]string) (map[string]string, map[string]bool, []*configs.ResolveError) {
 	secrets := make(map[string]bool)
 	for k, val := range config {
-		if placeholder.MatchString(val) {
+		if configs.HasPlaceholder(val) {
 			secrets[k] = true
 		}
 	}
