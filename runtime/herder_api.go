@@ -164,6 +164,11 @@ func (w *Worker) ConnectorStatus(ctx context.Context, name string) (ConnectorSta
 	if err != nil {
 		return ConnectorStateInfo{}, err
 	}
+	return w.connectorStatusIn(snap, name)
+}
+
+// connectorStatusIn is ConnectorStatus on a snapshot already read.
+func (w *Worker) connectorStatusIn(snap configs.Snapshot, name string) (ConnectorStateInfo, error) {
 	cfg, err := connectorIn(snap, name)
 	if err != nil {
 		return ConnectorStateInfo{}, err
@@ -233,7 +238,7 @@ func (w *Worker) RestartConnector(ctx context.Context, name string, includeTasks
 	if !includeTasks && !onlyFailed {
 		return nil, w.configs.PutRestartRequest(ctx, req)
 	}
-	plan, err := w.ConnectorStatus(ctx, name)
+	plan, err := w.connectorStatusIn(snap, name)
 	if err != nil {
 		return nil, err
 	}
