@@ -30,13 +30,6 @@ func (p *progress) advance(part int32, next int64) {
 	p.changed = make(chan struct{})
 }
 
-// position returns the next offset to apply on partition part.
-func (p *progress) position(part int32) int64 {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.pos[part]
-}
-
 // close wakes every waiter with err.
 func (p *progress) close(err error) {
 	p.mu.Lock()

@@ -28,9 +28,6 @@ func newCoordinator(cfg *Config) *coordinator {
 	return &coordinator{cfg: cfg, group: cutdial.New(cfg.baseSarama())}
 }
 
-// connected reports whether the coordinator connections are open.
-func (c *coordinator) connected() bool { return c.main != nil }
-
 // connect finds the group's coordinator and opens the connections to it,
 // unless they are open already.
 func (c *coordinator) connect() error {

@@ -24,7 +24,7 @@ const (
 	jsonString
 	jsonArray
 	jsonObject
-	jsonRaw // an unparsed value, validated but kept as text (see parseEnvelope)
+	jsonRaw // an unparsed value, validated but kept as text (a lazily parsed envelope schema)
 )
 
 var jsonKindNames = [...]string{
@@ -96,14 +96,6 @@ func (p *jsonParser) document() (jsonValue, error) {
 		return jsonValue{}, p.errorf("unexpected %s after the JSON value", p.describe())
 	}
 	return v, nil
-}
-
-// parseEnvelope is parseJSON, except that the "schema" member of a
-// top-level object is only validated and left as a jsonRaw value spanning
-// its text, so that a cached schema need not be parsed again.
-func parseEnvelope(data []byte) (jsonValue, error) {
-	p := jsonParser{data: data, lazySchema: true}
-	return p.document()
 }
 
 // jsonParser parses one document at a time. A parser from getParser keeps
