@@ -19,6 +19,7 @@ const (
 	KeyRestAdvertisedHostName        = "rest.advertised.host.name"
 	KeyRestAdvertisedPort            = "rest.advertised.port"
 	KeyRestAdvertisedListener        = "rest.advertised.listener"
+	KeyRestUIEnable                  = "rest.ui.enable"
 	KeySessionTimeout                = "session.timeout.ms"
 	KeyHeartbeatInterval             = "heartbeat.interval.ms"
 	KeyRebalanceTimeout              = "rebalance.timeout.ms"
@@ -58,7 +59,7 @@ func positiveOrDefault(what string) Validator {
 
 // WorkerDef returns the worker's keys, with Kafka's names and defaults:
 // Kafka cluster, group membership, internal topics, offset flushing,
-// converters, REST listeners and config providers. group.id, the three
+// converters, REST listeners, the web console and config providers. group.id, the three
 // storage topics and the key and value converters are required, as in a
 // Kafka Connect distributed worker; a standalone launcher fills them in
 // before parsing. Keys it does not define (producer.*, consumer.*,
@@ -107,6 +108,8 @@ func WorkerDef() *Def {
 			Documentation: "Port other workers use to reach this one; null means the listener's port."}).
 		Define(Key{Name: KeyRestAdvertisedListener, Type: TypeString, Importance: Low, Validator: ValidString("http", "https"),
 			Documentation: "Scheme other workers use to reach this one: http or https."}).
+		Define(Key{Name: KeyRestUIEnable, Type: TypeBoolean, Default: true, Importance: Low,
+			Documentation: "Whether the REST listener serves the web console at /ui."}).
 		Define(Key{Name: KeySessionTimeout, Type: TypeInt, Default: 10000, Importance: High, Validator: AtLeast(1),
 			Documentation: "Milliseconds without heartbeats after which the group coordinator removes a worker from the group."}).
 		Define(Key{Name: KeyHeartbeatInterval, Type: TypeInt, Default: 3000, Importance: High, Validator: AtLeast(1),

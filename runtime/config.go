@@ -37,6 +37,9 @@ type WorkerConfig struct {
 	// TopicTracking and TopicTrackingAllowReset are topic.tracking.enable
 	// and topic.tracking.allow.reset.
 	TopicTracking, TopicTrackingAllowReset bool
+	// UIEnable is rest.ui.enable: whether the REST listener serves the web
+	// console.
+	UIEnable bool
 	// Originals holds every key as given, including the ones the worker
 	// definition does not name (converter settings, producer.*, consumer.*,
 	// config.providers.*).
@@ -74,6 +77,7 @@ func ParseWorkerConfig(raw map[string]string) (WorkerConfig, error) {
 		TaskShutdownTimeout:        ms(configs.KeyTaskShutdownGracefulTimeout),
 		TopicTracking:              v.Bool(configs.KeyTopicTrackingEnable),
 		TopicTrackingAllowReset:    v.Bool(configs.KeyTopicTrackingAllowReset),
+		UIEnable:                   v.Bool(configs.KeyRestUIEnable),
 		Originals:                  maps.Clone(raw),
 	}
 	if c.HeartbeatInterval >= c.SessionTimeout {

@@ -51,6 +51,7 @@ func TestParseWorkerConfigDefaults(t *testing.T) {
 		TaskShutdownTimeout:        5 * time.Second,
 		TopicTracking:              true,
 		TopicTrackingAllowReset:    true,
+		UIEnable:                   true,
 	}
 	got := c
 	got.Originals = nil
@@ -80,7 +81,7 @@ func equalWorkerConfig(a, b WorkerConfig) bool {
 		a.HeartbeatInterval == b.HeartbeatInterval && a.RebalanceTimeout == b.RebalanceTimeout &&
 		a.ScheduledRebalanceMaxDelay == b.ScheduledRebalanceMaxDelay && a.ConnectProtocol == b.ConnectProtocol &&
 		a.TaskShutdownTimeout == b.TaskShutdownTimeout && a.TopicTracking == b.TopicTracking &&
-		a.TopicTrackingAllowReset == b.TopicTrackingAllowReset
+		a.TopicTrackingAllowReset == b.TopicTrackingAllowReset && a.UIEnable == b.UIEnable
 }
 
 func TestParseWorkerConfigSettings(t *testing.T) {
@@ -102,6 +103,7 @@ func TestParseWorkerConfigSettings(t *testing.T) {
 		configs.KeyTaskShutdownGracefulTimeout: "100",
 		configs.KeyTopicTrackingEnable:         "false",
 		configs.KeyTopicTrackingAllowReset:     "false",
+		configs.KeyRestUIEnable:                "false",
 	})
 	c, err := ParseWorkerConfig(raw)
 	if err != nil {
@@ -152,6 +154,7 @@ func TestParseWorkerConfigErrors(t *testing.T) {
 		{"unknown protocol", map[string]string{configs.KeyConnectProtocol: "v9"}, configs.ErrInvalidValue, configs.KeyConnectProtocol},
 		{"unknown override policy", map[string]string{configs.KeyConnectorClientOverridePolicy: "Some"}, configs.ErrInvalidValue, configs.KeyConnectorClientOverridePolicy},
 		{"bad boolean", map[string]string{configs.KeyTopicTrackingEnable: "maybe"}, configs.ErrInvalidValue, configs.KeyTopicTrackingEnable},
+		{"bad ui switch", map[string]string{configs.KeyRestUIEnable: "yes"}, configs.ErrInvalidValue, configs.KeyRestUIEnable},
 		{"heartbeat not below session", map[string]string{configs.KeySessionTimeout: "3000", configs.KeyHeartbeatInterval: "3000"}, nil, configs.KeyHeartbeatInterval},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

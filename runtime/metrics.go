@@ -13,8 +13,10 @@ import (
 type metrics struct {
 	sourcePolled     *prometheus.CounterVec
 	sourceWritten    *prometheus.CounterVec
+	sourceBytes      *prometheus.CounterVec
 	sourceBatches    *prometheus.CounterVec
 	sinkRead         *prometheus.CounterVec
+	sinkBytes        *prometheus.CounterVec
 	sinkSent         *prometheus.CounterVec
 	sinkBatches      *prometheus.CounterVec
 	recordErrors     *prometheus.CounterVec
@@ -36,8 +38,10 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	m := &metrics{
 		sourcePolled:   counter("source_record_poll_total", "Records returned by source task polls, before transforms."),
 		sourceWritten:  counter("source_record_write_total", "Source records acknowledged by Kafka after transforms and conversion."),
+		sourceBytes:    counter("source_record_write_bytes_total", "Bytes of key and value of the source records acknowledged by Kafka, as converted."),
 		sourceBatches:  counter("source_poll_batches_total", "Non-empty batches returned by source task polls."),
 		sinkRead:       counter("sink_record_read_total", "Records read from Kafka by sink tasks, before conversion and transforms."),
+		sinkBytes:      counter("sink_record_read_bytes_total", "Bytes of key and value of the records read from Kafka by sink tasks, before conversion."),
 		sinkSent:       counter("sink_record_send_total", "Records handed to sink tasks' put after conversion and transforms."),
 		sinkBatches:    counter("sink_put_batches_total", "Calls of sink tasks' put with records."),
 		recordErrors:   counter("task_record_errors_total", "Records that failed in conversion, transformation, put or produce."),
@@ -63,8 +67,8 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 }
 
 func (m *metrics) collectors() []prometheus.Collector {
-	return []prometheus.Collector{m.sourcePolled, m.sourceWritten, m.sourceBatches, m.sinkRead, m.sinkSent,
-		m.sinkBatches, m.recordErrors, m.recordsSkipped, m.offsetCommit, m.offsetCommitFail, m.sinkLag, m.dlqProduced}
+	return []prometheus.Collector{m.sourcePolled, m.sourceWritten, m.sourceBytes, m.sourceBatches, m.sinkRead,
+		m.sinkBytes, m.sinkSent, m.sinkBatches, m.recordErrors, m.recordsSkipped, m.offsetCommit, m.offsetCommitFail, m.sinkLag, m.dlqProduced}
 }
 
 // taskMetrics are one task's children of the worker's metrics.
@@ -72,6 +76,8 @@ type taskMetrics struct {
 	m                *metrics
 	labels           prometheus.Labels
 	polled, written  prometheus.Counter
+	writtenBytes     prometheus.Counter
+	readBytes        prometheus.Counter
 	pollBatches      prometheus.Counter
 	read, sent       prometheus.Counter
 	putBatches       prometheus.Counter
@@ -88,6 +94,7 @@ func (m *metrics) forTask(id TaskID) *taskMetrics {
 	return &taskMetrics{
 		m: m, labels: l, connector: id.Connector, taskS: task,
 		polled: m.sourcePolled.With(l), written: m.sourceWritten.With(l), pollBatches: m.sourceBatches.With(l),
+		writtenBytes: m.sourceBytes.With(l), readBytes: m.sinkBytes.With(l),
 		read: m.sinkRead.With(l), sent: m.sinkSent.With(l), putBatches: m.sinkBatches.With(l),
 		errors: m.recordErrors.With(l), skipped: m.recordsSkipped.With(l),
 		commitFailures: m.offsetCommitFail.With(l), dlqProduced: m.dlqProduced.With(l),
@@ -108,8 +115,8 @@ func (t *taskMetrics) forgetLag(topic string, partition int32) {
 // remove deletes the task's series once it stopped, so that a moved or
 // deleted task leaves nothing stale behind.
 func (t *taskMetrics) remove() {
-	for _, c := range []*prometheus.CounterVec{t.m.sourcePolled, t.m.sourceWritten, t.m.sourceBatches, t.m.sinkRead,
-		t.m.sinkSent, t.m.sinkBatches, t.m.recordErrors, t.m.recordsSkipped, t.m.offsetCommitFail, t.m.dlqProduced} {
+	for _, c := range []*prometheus.CounterVec{t.m.sourcePolled, t.m.sourceWritten, t.m.sourceBytes, t.m.sourceBatches,
+		t.m.sinkRead, t.m.sinkBytes, t.m.sinkSent, t.m.sinkBatches, t.m.recordErrors, t.m.recordsSkipped, t.m.offsetCommitFail, t.m.dlqProduced} {
 		c.Delete(t.labels)
 	}
 	t.m.offsetCommit.Delete(t.labels)

@@ -378,6 +378,11 @@ func (t *sinkTask) applyResets(restart bool) {
 // deliver converts and transforms one batch and puts it.
 func (t *sinkTask) deliver(ctx context.Context, ev sinkEvent) error {
 	t.metrics.read.Add(float64(len(ev.msgs)))
+	var size int
+	for _, msg := range ev.msgs {
+		size += len(msg.Key) + len(msg.Value)
+	}
+	t.metrics.readBytes.Add(float64(size))
 	recs := make([]*connectors.Record, 0, len(ev.msgs))
 	// Error handling needs each record's consumed form; the errant record
 	// reporter needs those of the records put, for the length of the put.

@@ -332,6 +332,7 @@ func (t *sourceTask) handleAcks(fail *failure) {
 			in := msg.Metadata.(*inflight)
 			in.sub.Ack()
 			t.metrics.written.Inc()
+			t.metrics.writtenBytes.Add(float64(encodedLen(msg.Key) + encodedLen(msg.Value)))
 			t.topics.seen(msg.Topic)
 			if t.committer != nil {
 				t.commitRecord(in.rec, &connectors.RecordMetadata{Topic: msg.Topic, Partition: msg.Partition, Offset: msg.Offset, Timestamp: msg.Timestamp})
@@ -372,4 +373,12 @@ func (t *sourceTask) commitOffsets(ctx context.Context) {
 	if n > 0 {
 		t.metrics.commitLatency.Observe(time.Since(start).Seconds())
 	}
+}
+
+// encodedLen is the length of a produced key or value; 0 for a null one.
+func encodedLen(e sarama.Encoder) int {
+	if e == nil {
+		return 0
+	}
+	return e.Length()
 }

@@ -77,6 +77,7 @@ type Worker struct {
 	generation atomic.Int32
 	leader     atomic.Bool
 	leaderURL  atomic.Pointer[string]
+	membership atomic.Pointer[Membership] // as of the last assignment, for Membership
 }
 
 // runningHandle is a running task and how to control it; both are nil for

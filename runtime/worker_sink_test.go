@@ -84,12 +84,19 @@ func TestWorkerSinkDelivery(t *testing.T) {
 		}
 		return nil
 	})
+	var readBytes int
+	for _, r := range jsonRecords("in", 0, first, 3) {
+		readBytes += len(r.Key) + len(r.Value)
+	}
 	eventually(t, "sink metrics", func() error {
 		if got := counterValue(t, w.metrics, "conflux_sink_record_send_total", "sink", "0"); got != first {
 			return fmt.Errorf("conflux_sink_record_send_total{connector=\"sink\",task=\"0\"} = %v, want %d", got, first)
 		}
 		if got := counterValue(t, w.metrics, "conflux_sink_record_read_total", "sink", "0"); got != first {
 			return fmt.Errorf("conflux_sink_record_read_total = %v, want %d", got, first)
+		}
+		if got := counterValue(t, w.metrics, "conflux_sink_record_read_bytes_total", "sink", "0"); got != float64(readBytes) {
+			return fmt.Errorf("conflux_sink_record_read_bytes_total = %v, want %d (keys and values)", got, readBytes)
 		}
 		return nil
 	})

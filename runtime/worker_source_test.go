@@ -145,8 +145,10 @@ func TestWorkerSourceRecords(t *testing.T) {
 	recs = readAll("text")
 	checkOrder("text", recs)
 	partitions := map[int32]int{}
+	textBytes := 0
 	for _, r := range recs {
 		partitions[r.Partition]++
+		textBytes += len(r.Value)
 		if r.Key != nil {
 			t.Errorf("text record has key %q, want none", r.Key)
 		}
@@ -179,6 +181,9 @@ func TestWorkerSourceRecords(t *testing.T) {
 			if got := counterValue(t, w.metrics, "conflux_source_record_poll_total", name, "0"); got != total {
 				return fmt.Errorf("conflux_source_record_poll_total{connector=%q,task=\"0\"} = %v, want %d", name, got, total)
 			}
+		}
+		if got := counterValue(t, w.metrics, "conflux_source_record_write_bytes_total", "text", "0"); got != float64(textBytes) {
+			return fmt.Errorf("conflux_source_record_write_bytes_total{connector=\"text\"} = %v, want %d, the values' bytes", got, textBytes)
 		}
 		return nil
 	})

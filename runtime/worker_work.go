@@ -51,6 +51,7 @@ func (h *memberHandler) Assigned(ctx context.Context, a cluster.Assignment, gen 
 	w.leader.Store(gen.LeaderID == gen.MemberID)
 	url := a.LeaderURL
 	w.leaderURL.Store(&url)
+	w.membership.Store(w.membershipOf(a, gen))
 	w.queue.do(ctx, func() {
 		w.assignment = a.Assigned
 		w.reconcile()
