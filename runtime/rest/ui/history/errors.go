@@ -1,0 +1,6 @@
+package history
+
+import "errors"
+
+// ErrInvalidConfig is wrapped by New's errors: a Config it cannot use.
+var ErrInvalidConfig = errors.New("history: invalid config")
