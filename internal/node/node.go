@@ -1,5 +1,5 @@
 // Package node assembles Conflux processes from their parts: a Connect
-// worker with its REST API and metrics ([RunWorker]), and the standalone
+// worker with its REST API, metrics and web console ([RunWorker]), and the standalone
 // node, which adds an embedded broker ([RunStandalone]). The conflux
 // command parses flags and calls these; end-to-end tests run the binary.
 //
@@ -30,6 +30,7 @@ import (
 	"conflux/connectors"
 	"conflux/runtime"
 	"conflux/runtime/rest"
+	"conflux/runtime/rest/ui"
 
 	// The built-in plugins register themselves.
 	_ "conflux/connectors/datagen"
@@ -136,30 +137,62 @@ func RunWorker(ctx context.Context, cfg WorkerConfig) error {
 		return err
 	}
 
-	metrics := prometheus.NewRegistry()
-	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// The worker's own series are gathered apart from the process's, so
+	// that the console's history samples only what it plots; /metrics
+	// serves both.
+	workerMetrics := prometheus.NewRegistry()
+	processMetrics := prometheus.NewRegistry()
+	processMetrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	worker, err := runtime.NewWorker(ctx, wcfg, runtime.Options{
 		WorkerID: workerID,
 		Registry: connectors.Default(),
 		Logger:   logger.With("component", "worker"),
-		Metrics:  metrics,
+		Metrics:  workerMetrics,
 	})
 	if err != nil {
 		return err
 	}
-	mux.Handle("/", rest.New(rest.Config{
+	var console *ui.Console
+	if wcfg.UIEnable {
+		console, err = ui.New(ui.Config{
+			Herder:   worker,
+			Member:   worker,
+			Gatherer: workerMetrics,
+			Brokers:  wcfg.BootstrapServers,
+			Version:  Version,
+			Logger:   logger.With("component", "ui"),
+		})
+		if err != nil {
+			return err
+		}
+		defer console.Close()
+	}
+	restCfg := rest.Config{
 		Herder:       worker,
 		Registry:     connectors.Default(),
 		Version:      Version,
 		Logger:       logger.With("component", "rest"),
 		AdminEnabled: true,
-		Metrics:      promhttp.HandlerFor(metrics, promhttp.HandlerOpts{}),
-	}))
+		Metrics:      promhttp.HandlerFor(prometheus.Gatherers{processMetrics, workerMetrics}, promhttp.HandlerOpts{}),
+	}
+	if console != nil {
+		restCfg.UI = console
+	}
+	mux.Handle("/", rest.New(restCfg))
 
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	served := make(chan error, 1)
 	go func() { served <- server.Run(ctx) }()
+	recorded := make(chan struct{})
+	if console != nil {
+		go func() {
+			defer close(recorded)
+			_ = console.Run(ctx) // ends with ctx
+		}()
+	} else {
+		close(recorded)
+	}
 	if cfg.Ready != nil {
 		cfg.Ready(addr)
 	}
@@ -173,6 +206,7 @@ func RunWorker(ctx context.Context, cfg WorkerConfig) error {
 	}
 	runErr := worker.Run(ctx)
 	cancel(nil)
+	<-recorded
 	if err := <-served; err != nil && !errors.Is(err, context.Canceled) {
 		runErr = errors.Join(runErr, err)
 	}

@@ -61,6 +61,9 @@ type Config struct {
 	// Metrics, when set, serves GET /metrics (the worker's Prometheus
 	// metrics).
 	Metrics http.Handler
+	// UI, when set, serves /ui and every path below it (the web console),
+	// behind the same middleware as the API.
+	UI http.Handler
 }
 
 // ClusterLoggerSetter is implemented by herders that can set a log level on
@@ -126,11 +129,11 @@ func New(cfg Config) http.Handler {
 		a.maxBody = DefaultMaxBodyBytes
 	}
 	a.validator = validation.New(a.reg, cfg.Resolver)
-	return a.routes(cfg.AdminEnabled, cfg.Metrics)
+	return a.routes(cfg.AdminEnabled, cfg.Metrics, cfg.UI)
 }
 
 // routes builds the router.
-func (a *api) routes(admin bool, metrics http.Handler) http.Handler {
+func (a *api) routes(admin bool, metrics, ui http.Handler) http.Handler {
 	r := chi.NewRouter()
 	r.Use(a.recoverer, a.accessLog, stripSlash)
 	r.NotFound(func(w http.ResponseWriter, _ *http.Request) {
@@ -144,6 +147,10 @@ func (a *api) routes(admin bool, metrics http.Handler) http.Handler {
 	r.Get("/health", a.handle(a.health))
 	if metrics != nil {
 		r.Method(http.MethodGet, "/metrics", metrics)
+	}
+	if ui != nil {
+		r.Handle("/ui", ui)
+		r.Handle("/ui/*", ui)
 	}
 
 	r.Route("/connectors", func(r chi.Router) {

@@ -10,6 +10,7 @@
 //	GET    /                                   version, commit, kafka_cluster_id
 //	GET    /health                             200 healthy, 503 starting, 500 unhealthy
 //	GET    /metrics                            Prometheus metrics (Config.Metrics)
+//	GET    /ui                                 the web console (Config.UI, package ui)
 //	GET    /connectors                         ?expand=status&expand=info
 //	POST   /connectors                         201 + Location
 //	GET    /connectors/{c}                     DELETE: 204
