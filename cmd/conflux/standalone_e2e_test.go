@@ -287,16 +287,24 @@ type standalone struct {
 // both connector files and waits until /health answers 200.
 func (p *pipeline) start(t *testing.T) *standalone {
 	t.Helper()
-	stderr := &lockedBuffer{}
-	p.stderrs = append(p.stderrs, stderr)
-	cmd := exec.Command(p.bin, "standalone", "--rest", p.rest, "--listen", p.listen,
+	s := startStandalone(t, p.bin, p.rest, "--listen", p.listen,
 		"--data-dir", filepath.Join(p.dir, "data"), "--worker-config", p.worker, "--log-level", "info",
 		p.genFile, p.sinkFile)
+	p.stderrs = append(p.stderrs, s.stderr)
+	return s
+}
+
+// startStandalone runs `conflux standalone --rest rest args...`, kills it
+// when the test ends, and waits until /health answers 200.
+func startStandalone(t *testing.T, bin, rest string, args ...string) *standalone {
+	t.Helper()
+	stderr := &lockedBuffer{}
+	cmd := exec.Command(bin, append([]string{"standalone", "--rest", rest}, args...)...)
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	s := &standalone{cmd: cmd, base: "http://" + p.rest, done: make(chan struct{}), stderr: stderr}
+	s := &standalone{cmd: cmd, base: "http://" + rest, done: make(chan struct{}), stderr: stderr}
 	go func() {
 		s.err = cmd.Wait()
 		close(s.done)
