@@ -98,6 +98,13 @@ func peakRSS() float64 {
 // returns its REST base URL; it stops when the benchmark ends.
 func startStandalone(tb testing.TB, dir string) string {
 	tb.Helper()
+	return startStandaloneWith(tb, dir, nil)
+}
+
+// startStandaloneWith is startStandalone with worker settings over the
+// standalone defaults.
+func startStandaloneWith(tb testing.TB, dir string, props map[string]string) string {
+	tb.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
@@ -106,6 +113,7 @@ func startStandalone(tb testing.TB, dir string) string {
 	bc.Logger = slog.New(slog.DiscardHandler)
 	go func() {
 		done <- RunStandalone(ctx, StandaloneConfig{Broker: bc, Worker: WorkerConfig{
+			Props:  props,
 			REST:   "127.0.0.1:0",
 			Logger: slog.New(slog.DiscardHandler),
 			Ready:  func(addr string) { ready <- addr },
