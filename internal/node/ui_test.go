@@ -178,7 +178,7 @@ var assetRef = regexp.MustCompile(`(?:href|src)="(/ui/[^"]+)"|from '\.{1,2}/([^'
 
 // referencedAssets returns every /ui path the page names, and the modules
 // its scripts import, transitively.
-func referencedAssets(t *testing.T, base, page string) []string {
+func referencedAssets(t testing.TB, base, page string) []string {
 	t.Helper()
 	seen := map[string]bool{}
 	var out []string

@@ -138,13 +138,14 @@ func (r *Recorder) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		case now := <-tick.C:
-			r.sample(now)
+			r.Sample(now)
 		}
 	}
 }
 
-// sample gathers the metrics and appends one point to every series.
-func (r *Recorder) sample(now time.Time) {
+// Sample gathers the metrics and appends one point to every series, as
+// taken at now; Run calls it once per interval.
+func (r *Recorder) Sample(now time.Time) {
 	mfs, err := r.gatherer.Gather()
 	r.mu.Lock()
 	defer r.mu.Unlock()
