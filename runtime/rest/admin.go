@@ -11,7 +11,7 @@ import (
 // listLoggers answers GET /admin/loggers: every known logger, root
 // included, with its level and last modification time.
 func (a *api) listLoggers(w http.ResponseWriter, _ *http.Request) error {
-	writeJSON(w, http.StatusOK, a.loggers.Levels())
+	WriteJSON(w, http.StatusOK, a.loggers.Levels())
 	return nil
 }
 
@@ -23,7 +23,7 @@ func (a *api) getLogger(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return errorf(http.StatusNotFound, "Logger %s not found.", name)
 	}
-	writeJSON(w, http.StatusOK, l)
+	WriteJSON(w, http.StatusOK, l)
 	return nil
 }
 
@@ -74,6 +74,6 @@ func (a *api) setLogger(w http.ResponseWriter, r *http.Request) error {
 		writeEmpty(w, http.StatusNoContent)
 		return nil
 	}
-	writeJSON(w, http.StatusOK, a.loggers.SetLevel(name, level))
+	WriteJSON(w, http.StatusOK, a.loggers.SetLevel(name, level))
 	return nil
 }

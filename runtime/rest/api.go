@@ -137,10 +137,10 @@ func (a *api) routes(admin bool, metrics, ui http.Handler) http.Handler {
 	r := chi.NewRouter()
 	r.Use(a.recoverer, a.accessLog, stripSlash)
 	r.NotFound(func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusNotFound, errorBody{ErrorCode: http.StatusNotFound, Message: msgNotFound})
+		WriteJSON(w, http.StatusNotFound, errorBody{ErrorCode: http.StatusNotFound, Message: msgNotFound})
 	})
 	r.MethodNotAllowed(func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusMethodNotAllowed, errorBody{ErrorCode: http.StatusMethodNotAllowed, Message: msgNotAllowed})
+		WriteJSON(w, http.StatusMethodNotAllowed, errorBody{ErrorCode: http.StatusMethodNotAllowed, Message: msgNotAllowed})
 	})
 
 	r.Get("/", a.handle(a.serverInfo))
@@ -213,7 +213,7 @@ func (a *api) handle(h handlerFunc) http.HandlerFunc {
 			a.log.Error("REST request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 			ae = &apiError{status: http.StatusInternalServerError, msg: err.Error()}
 		}
-		writeJSON(w, ae.status, errorBody{ErrorCode: ae.status, Message: ae.msg})
+		WriteJSON(w, ae.status, errorBody{ErrorCode: ae.status, Message: ae.msg})
 	}
 }
 
@@ -279,7 +279,7 @@ func (a *api) recoverer(next http.Handler) http.Handler {
 				panic(v)
 			}
 			a.log.Error("REST handler panicked", "method", r.Method, "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
-			writeJSON(w, http.StatusInternalServerError, errorBody{ErrorCode: http.StatusInternalServerError, Message: "Internal server error"})
+			WriteJSON(w, http.StatusInternalServerError, errorBody{ErrorCode: http.StatusInternalServerError, Message: "Internal server error"})
 		}()
 		next.ServeHTTP(w, r)
 	})

@@ -53,7 +53,7 @@ func (a *api) listConnectors(w http.ResponseWriter, r *http.Request) error {
 	}
 	expand, ok := r.URL.Query()["expand"]
 	if !ok {
-		writeJSON(w, http.StatusOK, names)
+		WriteJSON(w, http.StatusOK, names)
 		return nil
 	}
 	out := make(map[string]map[string]any, len(names))
@@ -69,7 +69,7 @@ func (a *api) listConnectors(w http.ResponseWriter, r *http.Request) error {
 		}
 		out[name] = exp
 	}
-	writeJSON(w, http.StatusOK, out)
+	WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 
@@ -209,7 +209,7 @@ func (a *api) createConnector(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Location", location(req.name))
-	writeJSON(w, http.StatusCreated, a.maskInfo(info))
+	WriteJSON(w, http.StatusCreated, a.maskInfo(info))
 	return nil
 }
 
@@ -223,7 +223,7 @@ func (a *api) getConnector(w http.ResponseWriter, r *http.Request) error {
 	}); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, a.maskInfo(info))
+	WriteJSON(w, http.StatusOK, a.maskInfo(info))
 	return nil
 }
 
@@ -254,7 +254,7 @@ func (a *api) getConnectorConfig(w http.ResponseWriter, r *http.Request) error {
 	if config == nil {
 		config = map[string]string{}
 	}
-	writeJSON(w, http.StatusOK, config)
+	WriteJSON(w, http.StatusOK, config)
 	return nil
 }
 
@@ -295,7 +295,7 @@ func (a *api) putConnectorConfig(w http.ResponseWriter, r *http.Request) error {
 		w.Header().Set("Location", location(name))
 		status = http.StatusCreated
 	}
-	writeJSON(w, status, a.maskInfo(info))
+	WriteJSON(w, status, a.maskInfo(info))
 	return nil
 }
 
@@ -332,7 +332,7 @@ func (a *api) patchConnectorConfig(w http.ResponseWriter, r *http.Request) error
 	}); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, a.maskInfo(info))
+	WriteJSON(w, http.StatusOK, a.maskInfo(info))
 	return nil
 }
 
@@ -346,7 +346,7 @@ func (a *api) connectorStatus(w http.ResponseWriter, r *http.Request) error {
 	}); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, maskState(st))
+	WriteJSON(w, http.StatusOK, maskState(st))
 	return nil
 }
 
@@ -369,7 +369,7 @@ func (a *api) restartConnector(w http.ResponseWriter, r *http.Request) error {
 		writeEmpty(w, http.StatusNoContent)
 		return nil
 	}
-	writeJSON(w, http.StatusAccepted, maskState(*st))
+	WriteJSON(w, http.StatusAccepted, maskState(*st))
 	return nil
 }
 
@@ -404,7 +404,7 @@ func (a *api) connectorTopics(w http.ResponseWriter, r *http.Request) error {
 	if topics == nil {
 		topics = []string{}
 	}
-	writeJSON(w, http.StatusOK, map[string]map[string][]string{name: {"topics": topics}})
+	WriteJSON(w, http.StatusOK, map[string]map[string][]string{name: {"topics": topics}})
 	return nil
 }
 

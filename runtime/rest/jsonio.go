@@ -11,9 +11,9 @@ import (
 	"strconv"
 )
 
-// writeJSON writes v as the JSON body of a response with the given status.
+// WriteJSON writes v as the JSON body of a response with the given status.
 // As Jackson does, it leaves <, > and & unescaped.
-func writeJSON(w http.ResponseWriter, status int, v any) {
+func WriteJSON(w http.ResponseWriter, status int, v any) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -28,6 +28,12 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()-1))
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes()[:buf.Len()-1])
+}
+
+// WriteError writes Kafka Connect's error entity with the given status and
+// message.
+func WriteError(w http.ResponseWriter, status int, msg string) {
+	WriteJSON(w, status, errorBody{ErrorCode: status, Message: msg})
 }
 
 // writeEmpty writes a response without a body.

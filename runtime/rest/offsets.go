@@ -26,7 +26,7 @@ func (a *api) connectorOffsets(w http.ResponseWriter, r *http.Request) error {
 	if offsets.Offsets == nil {
 		offsets.Offsets = []runtime.PartitionOffset{}
 	}
-	writeJSON(w, http.StatusOK, offsets)
+	WriteJSON(w, http.StatusOK, offsets)
 	return nil
 }
 
@@ -89,7 +89,7 @@ func (a *api) alterConnectorOffsets(w http.ResponseWriter, r *http.Request) erro
 	}); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, message{Message: msg})
+	WriteJSON(w, http.StatusOK, message{Message: msg})
 	return nil
 }
 
@@ -104,6 +104,6 @@ func (a *api) resetConnectorOffsets(w http.ResponseWriter, r *http.Request) erro
 	}); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, message{Message: msg})
+	WriteJSON(w, http.StatusOK, message{Message: msg})
 	return nil
 }

@@ -29,7 +29,7 @@ func (a *api) listPlugins(w http.ResponseWriter, r *http.Request) error {
 	for _, p := range plugins {
 		out = append(out, pluginInfo{Class: p.Class(), Type: string(p.Type), Version: p.Version})
 	}
-	writeJSON(w, http.StatusOK, out)
+	WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 
@@ -60,7 +60,7 @@ func (a *api) pluginConfig(w http.ResponseWriter, r *http.Request) error {
 	if framework != nil {
 		out = append(out, framework.KeyInfos()...)
 	}
-	writeJSON(w, http.StatusOK, out)
+	WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 
@@ -114,6 +114,6 @@ func (a *api) validateConfig(w http.ResponseWriter, r *http.Request) error {
 	}); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, infos)
+	WriteJSON(w, http.StatusOK, infos)
 	return nil
 }

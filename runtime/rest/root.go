@@ -18,7 +18,7 @@ type serverInfo struct {
 // serverInfo answers GET /. It calls only Herder.ClusterID, which must not
 // block, so that it answers as soon as the server listens.
 func (a *api) serverInfo(w http.ResponseWriter, _ *http.Request) error {
-	writeJSON(w, http.StatusOK, serverInfo{Version: a.version, Commit: a.commit, KafkaClusterID: a.herder.ClusterID()})
+	WriteJSON(w, http.StatusOK, serverInfo{Version: a.version, Commit: a.commit, KafkaClusterID: a.herder.ClusterID()})
 	return nil
 }
 
@@ -45,13 +45,13 @@ func (a *api) health(w http.ResponseWriter, r *http.Request) error {
 	err := a.herder.Healthy(ctx)
 	switch {
 	case err == nil:
-		writeJSON(w, http.StatusOK, workerStatus{Status: "healthy", Message: healthyMessage})
+		WriteJSON(w, http.StatusOK, workerStatus{Status: "healthy", Message: healthyMessage})
 	case errors.Is(err, runtime.ErrNotReady):
-		writeJSON(w, http.StatusServiceUnavailable, workerStatus{Status: "starting", Message: withDetail(startingMessage, userMessage(err, runtime.ErrNotReady))})
+		WriteJSON(w, http.StatusServiceUnavailable, workerStatus{Status: "starting", Message: withDetail(startingMessage, userMessage(err, runtime.ErrNotReady))})
 	case ctx.Err() != nil:
-		writeJSON(w, http.StatusInternalServerError, workerStatus{Status: "unhealthy", Message: withDetail(unhealthyMessage, "The health check timed out.")})
+		WriteJSON(w, http.StatusInternalServerError, workerStatus{Status: "unhealthy", Message: withDetail(unhealthyMessage, "The health check timed out.")})
 	default:
-		writeJSON(w, http.StatusInternalServerError, workerStatus{Status: "unhealthy", Message: withDetail(unhealthyMessage, err.Error())})
+		WriteJSON(w, http.StatusInternalServerError, workerStatus{Status: "unhealthy", Message: withDetail(unhealthyMessage, err.Error())})
 	}
 	return nil
 }

@@ -46,7 +46,7 @@ func (a *api) taskConfigs(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, tasks)
+	WriteJSON(w, http.StatusOK, tasks)
 	return nil
 }
 
@@ -62,7 +62,7 @@ func (a *api) tasksConfig(w http.ResponseWriter, r *http.Request) error {
 	for _, t := range tasks {
 		out[taskName(t.ID.Connector, t.ID.Task)] = t.Config
 	}
-	writeJSON(w, http.StatusOK, out)
+	WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 
@@ -93,7 +93,7 @@ func (a *api) taskStatus(w http.ResponseWriter, r *http.Request) error {
 	}); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, st)
+	WriteJSON(w, http.StatusOK, st)
 	return nil
 }
 

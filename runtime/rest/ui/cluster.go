@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"conflux/runtime"
+	"conflux/runtime/rest"
 )
 
 // clusterView is the body of GET /ui/api/cluster.
@@ -88,7 +89,7 @@ func (c *Console) cluster(w http.ResponseWriter, r *http.Request) {
 
 	names, err := c.herder.Connectors(ctx)
 	if err != nil {
-		writeError(w, herderStatus(err), "Cannot list the connectors: "+err.Error())
+		rest.WriteError(w, herderStatus(err), "Cannot list the connectors: "+err.Error())
 		return
 	}
 	for _, name := range names {
@@ -97,7 +98,7 @@ func (c *Console) cluster(w http.ResponseWriter, r *http.Request) {
 			continue // deleted meanwhile, or no status written yet
 		}
 		if err != nil {
-			writeError(w, herderStatus(err), "Cannot read the status of connector "+name+": "+err.Error())
+			rest.WriteError(w, herderStatus(err), "Cannot read the status of connector "+name+": "+err.Error())
 			return
 		}
 		if st.Connector.WorkerID != "" {
@@ -116,7 +117,7 @@ func (c *Console) cluster(w http.ResponseWriter, r *http.Request) {
 		view.Workers = append(view.Workers, *wv)
 	}
 	slices.SortFunc(view.Workers, func(a, b workerView) int { return cmp.Compare(a.ID, b.ID) })
-	writeJSON(w, http.StatusOK, view)
+	rest.WriteJSON(w, http.StatusOK, view)
 }
 
 // workerURL guesses another worker's REST URL from its id (its advertised

@@ -12,6 +12,7 @@ import (
 
 	"conflux/internal/console"
 	"conflux/runtime"
+	"conflux/runtime/rest"
 	"conflux/runtime/rest/ui/history"
 )
 
@@ -108,7 +109,7 @@ func (c *Console) routes() *http.ServeMux {
 	mux.HandleFunc("GET "+Prefix+"/api/topics", c.topics)
 	mux.HandleFunc("GET "+Prefix+"/api/topics/{topic}/partitions/{partition}/records", c.records)
 	mux.HandleFunc(Prefix+"/api/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "No such console endpoint: "+r.Method+" "+r.URL.Path)
+		rest.WriteError(w, http.StatusNotFound, "No such console endpoint: "+r.Method+" "+r.URL.Path)
 	})
 	mux.HandleFunc(Prefix, c.assets.serve)
 	mux.HandleFunc(Prefix+"/{path...}", c.assets.serve)

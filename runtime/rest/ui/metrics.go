@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"conflux/runtime/rest"
 	"conflux/runtime/rest/ui/history"
 )
 
@@ -43,7 +44,7 @@ func (c *Console) metrics(w http.ResponseWriter, r *http.Request) {
 	if s := q.Get("since"); s != "" {
 		n, err := strconv.ParseUint(s, 10, 64)
 		if err != nil {
-			writeError(w, http.StatusBadRequest, "since must be a sample number (a whole number of 0 or more), not "+strconv.Quote(s))
+			rest.WriteError(w, http.StatusBadRequest, "since must be a sample number (a whole number of 0 or more), not "+strconv.Quote(s))
 			return
 		}
 		since = n
@@ -113,4 +114,14 @@ func appendNumber(b []byte, v float64, bits int) []byte {
 func appendString(b []byte, s string) []byte {
 	q, _ := json.Marshal(s) // a string always encodes
 	return append(b, q...)
+}
+
+// writeRaw writes body, already JSON, as the response.
+func writeRaw(w http.ResponseWriter, status int, body []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/IBM/sarama"
 
 	"conflux/internal/console"
+	"conflux/runtime/rest"
 )
 
 // Limits of the records endpoint.
@@ -56,7 +57,7 @@ func (c *Console) topics(w http.ResponseWriter, _ *http.Request) {
 		return err
 	})
 	if err != nil {
-		writeError(w, http.StatusBadGateway, "Cannot describe the topics: "+err.Error())
+		rest.WriteError(w, http.StatusBadGateway, "Cannot describe the topics: "+err.Error())
 		return
 	}
 	out := make([]topicView, 0, len(descs))
@@ -80,7 +81,7 @@ func (c *Console) topics(w http.ResponseWriter, _ *http.Request) {
 		}
 		out = append(out, tv)
 	}
-	writeJSON(w, http.StatusOK, out)
+	rest.WriteJSON(w, http.StatusOK, out)
 }
 
 // recordsView is the body of the records endpoint.
@@ -121,14 +122,14 @@ func (c *Console) records(w http.ResponseWriter, r *http.Request) {
 	topic := r.PathValue("topic")
 	p, err := strconv.ParseInt(r.PathValue("partition"), 10, 32)
 	if err != nil || p < 0 {
-		writeError(w, http.StatusBadRequest, "The partition must be a number of 0 or more, not "+strconv.Quote(r.PathValue("partition")))
+		rest.WriteError(w, http.StatusBadRequest, "The partition must be a number of 0 or more, not "+strconv.Quote(r.PathValue("partition")))
 		return
 	}
 	limit := defaultPeek
 	if s := r.URL.Query().Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > maxPeek {
-			writeError(w, http.StatusBadRequest, "limit must be a number from 1 to "+strconv.Itoa(maxPeek)+", not "+strconv.Quote(s))
+			rest.WriteError(w, http.StatusBadRequest, "limit must be a number from 1 to "+strconv.Itoa(maxPeek)+", not "+strconv.Quote(s))
 			return
 		}
 		limit = n
@@ -145,10 +146,10 @@ func (c *Console) records(w http.ResponseWriter, r *http.Request) {
 	})
 	switch {
 	case errors.Is(err, sarama.ErrUnknownTopicOrPartition):
-		writeError(w, http.StatusNotFound, "No partition "+strconv.FormatInt(p, 10)+" in topic "+topic)
+		rest.WriteError(w, http.StatusNotFound, "No partition "+strconv.FormatInt(p, 10)+" in topic "+topic)
 		return
 	case err != nil:
-		writeError(w, http.StatusBadGateway, "Cannot read "+topic+"-"+strconv.FormatInt(p, 10)+": "+err.Error())
+		rest.WriteError(w, http.StatusBadGateway, "Cannot read "+topic+"-"+strconv.FormatInt(p, 10)+": "+err.Error())
 		return
 	}
 	out := recordsView{Topic: topic, Partition: int32(p), Records: make([]recordView, 0, len(msgs)), Incomplete: ctx.Err() != nil}
@@ -163,7 +164,7 @@ func (c *Console) records(w http.ResponseWriter, r *http.Request) {
 		}
 		out.Records = append(out.Records, rv)
 	}
-	writeJSON(w, http.StatusOK, out)
+	rest.WriteJSON(w, http.StatusOK, out)
 }
 
 // payload shows b: nil for null, text when it is UTF-8, else base64; cut
