@@ -328,3 +328,18 @@ func (o orValidator) String() string {
 	}
 	return strings.Join(parts, " or ")
 }
+
+// nonEmptyList is Kafka's NonEmptyListValidator.
+type nonEmptyList struct{}
+
+// NonEmptyList rejects an empty list: "Empty list".
+func NonEmptyList() Validator { return nonEmptyList{} }
+
+func (nonEmptyList) Validate(name string, value any) error {
+	if l, ok := value.([]string); ok && len(l) == 0 {
+		return Invalid(name, value, "Empty list")
+	}
+	return nil
+}
+
+func (nonEmptyList) String() string { return "non-empty list" }
