@@ -202,6 +202,16 @@ func newTransformChain(reg *connectors.Registry, config map[string]string) (*tra
 	return chain, nil
 }
 
+// recoverPlugin turns a panic in a transform or predicate into a data
+// error for the record at hand, so that errors.tolerance decides what
+// happens to it and a faulty plugin never takes the worker down. Use it
+// deferred, with err the caller's named result.
+func recoverPlugin(kind, alias string, err *error) {
+	if r := recover(); r != nil {
+		*err = connectors.DataErrorf("%s %s failed on a record: %v", kind, alias, r)
+	}
+}
+
 // aliasList splits a transforms or predicates value.
 func aliasList(v string) []string {
 	var out []string

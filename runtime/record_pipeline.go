@@ -35,8 +35,8 @@ func (p *recordPipeline) transform(ctx context.Context, rec *connectors.Record, 
 	for i := range p.chain.steps {
 		step := &p.chain.steps[i]
 		var applies bool
-		skip, err := p.ops.Execute(ctx, tolerance.StageTransformation, step.predicateClass, rc, func() error {
-			var err error
+		skip, err := p.ops.Execute(ctx, tolerance.StageTransformation, step.predicateClass, rc, func() (err error) {
+			defer recoverPlugin("predicate", step.alias, &err)
 			applies, err = step.applies(rec)
 			return err
 		})
@@ -48,8 +48,8 @@ func (p *recordPipeline) transform(ctx context.Context, rec *connectors.Record, 
 			continue
 		}
 		var out *connectors.Record
-		skip, err = p.ops.Execute(ctx, tolerance.StageTransformation, step.transformClass, rc, func() error {
-			var err error
+		skip, err = p.ops.Execute(ctx, tolerance.StageTransformation, step.transformClass, rc, func() (err error) {
+			defer recoverPlugin("transform", step.alias, &err)
 			out, err = step.transform.Apply(rec)
 			return err
 		})

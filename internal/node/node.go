@@ -36,6 +36,7 @@ import (
 	_ "conflux/connectors/datagen"
 	_ "conflux/connectors/file"
 	_ "conflux/runtime/convert"
+	_ "conflux/transforms"
 )
 
 // Version is what GET / reports.
