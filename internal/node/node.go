@@ -36,6 +36,7 @@ import (
 	_ "conflux/connectors/datagen"
 	_ "conflux/connectors/file"
 	_ "conflux/connectors/filetail"
+	_ "conflux/connectors/http"
 	_ "conflux/runtime/convert"
 )
 
