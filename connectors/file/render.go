@@ -2,7 +2,7 @@ package file
 
 import (
 	"conflux/connectors"
-	"conflux/connectors/jsonvalue"
+	"conflux/connectors/jsontext"
 )
 
 // appendLine appends the text form of a record value and a newline.
@@ -11,7 +11,7 @@ import (
 // form of Connect data instead: a string as is, bytes as is, null as
 // "null", and anything else (numbers, booleans, structs, maps, arrays,
 // logical types) as compact JSON, the way JsonConverter with
-// schemas.enable=false would write it (see jsonvalue.Append).
+// schemas.enable=false would write it (see jsontext.Append).
 func appendLine(b []byte, s *connectors.Schema, v any) []byte {
 	switch x := v.(type) {
 	case string:
@@ -21,7 +21,7 @@ func appendLine(b []byte, s *connectors.Schema, v any) []byte {
 	case nil:
 		b = append(b, "null"...)
 	default:
-		b = jsonvalue.Append(b, s, v)
+		b = jsontext.Append(b, s, v)
 	}
 	return append(b, '\n')
 }

@@ -213,7 +213,7 @@ func TestMultilineTimeoutAndRestart(t *testing.T) {
 // line that is not JSON as a string with a parse error header.
 func TestParseJSON(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "app.log")
-	appendFile(t, path, `{"level":"info","n":3,"x":1.5,"tags":["a"]}`+"\nnot json\n{} {}\n")
+	appendFile(t, path, `{"level":"info","n":3,"x":1.5,"tags":["a"]}`+"\nnot json\n{\"a\":1} {}\n")
 	task := &Task{}
 	if err := task.Start(t.Context(), nil, map[string]string{KeyTopic: "logs", KeyPaths: path, KeyParse: "json"}); err != nil {
 		t.Fatal(err)

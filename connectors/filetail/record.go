@@ -2,12 +2,10 @@ package filetail
 
 import (
 	"bytes"
-	"encoding/json"
-	"fmt"
-	"math"
 	"unicode/utf8"
 
 	"conflux/connectors"
+	"conflux/internal/jsonvalue"
 )
 
 // Header keys every record carries.
@@ -46,7 +44,7 @@ func (t *Task) record(tf *tailFile, text []byte, start, end int64) *connectors.R
 		},
 	}
 	if t.s.parseJSON {
-		v, err := parseJSON(text)
+		v, err := jsonvalue.Unmarshal(text)
 		if err == nil {
 			rec.Value = v
 			return rec
@@ -63,42 +61,4 @@ func toString(text []byte) string {
 		return string(text)
 	}
 	return string(bytes.ToValidUTF8(text, []byte("\uFFFD")))
-}
-
-// parseJSON decodes one JSON value, whole numbers as int64 and others as
-// float64, so that a converter writes 3 back as 3, not 3.0.
-func parseJSON(text []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(text))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, err
-	}
-	if dec.More() {
-		return nil, fmt.Errorf("invalid JSON: more data after the value at offset %d", dec.InputOffset())
-	}
-	return numbers(v), nil
-}
-
-func numbers(v any) any {
-	switch x := v.(type) {
-	case json.Number:
-		if n, err := x.Int64(); err == nil {
-			return n
-		}
-		f, err := x.Float64()
-		if err != nil || math.IsInf(f, 0) {
-			return x.String()
-		}
-		return f
-	case map[string]any:
-		for k, e := range x {
-			x[k] = numbers(e)
-		}
-	case []any:
-		for i, e := range x {
-			x[i] = numbers(e)
-		}
-	}
-	return v
 }

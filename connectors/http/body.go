@@ -2,7 +2,7 @@ package http
 
 import (
 	"conflux/connectors"
-	"conflux/connectors/jsonvalue"
+	"conflux/connectors/jsontext"
 )
 
 // Content types of the request bodies; a Content-Type in http.headers
@@ -23,7 +23,7 @@ func render(raw bool, rec *connectors.Record) []byte {
 			return append([]byte(nil), v...)
 		}
 	}
-	return jsonvalue.Append(nil, rec.ValueSchema, rec.Value)
+	return jsontext.Append(nil, rec.ValueSchema, rec.Value)
 }
 
 // body joins the records of a batch into a request body in the configured

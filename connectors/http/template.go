@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"conflux/connectors"
-	"conflux/connectors/jsonvalue"
+	"conflux/connectors/jsontext"
 )
 
 // template is a parsed http.url: literal text and ${topic}, ${partition}
@@ -105,7 +105,7 @@ func (t *template) recordURL(rec *connectors.Record) (string, error) {
 		case []byte:
 			key = string(k)
 		default:
-			key = string(jsonvalue.Append(nil, rec.KeySchema, k))
+			key = string(jsontext.Append(nil, rec.KeySchema, k))
 		}
 	}
 	return t.expand(rec.Topic, rec.TopicPartition().Partition, key), nil

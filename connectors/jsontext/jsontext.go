@@ -1,9 +1,9 @@
-// Package jsonvalue writes Connect data (the values records carry, with
+// Package jsontext writes Connect data (the values records carry, with
 // or without a schema) as compact JSON, in the shape Kafka's JsonConverter
 // with schemas.enable=false gives. Connectors that send record values as
 // text (the file sink's lines, the HTTP sink's request bodies) share it,
 // so that a record reads the same wherever it goes.
-package jsonvalue
+package jsontext
 
 import (
 	"encoding/base64"
