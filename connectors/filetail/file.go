@@ -85,15 +85,12 @@ func (tf *tailFile) fill(limit int) (int, error) {
 	return n, nil
 }
 
-// lineSink receives the lines a file yields, with their start and end
-// offsets (end includes the newline, or is the cut of a split line).
-type lineSink func(line []byte, start, end int64)
-
-// lines yields the complete lines in the buffer until full reports true
-// or the buffer holds no complete line. Lines longer than maxLine are
-// split at a UTF-8 boundary or, with skip, dropped (skipped is called with
-// their offset).
-func (tf *tailFile) lines(maxLine int, skip bool, full func() bool, yield lineSink, skipped func(off int64)) {
+// lines yields the complete lines in the buffer, with their start and end
+// offsets (end includes the newline, or is the cut of a split line), until
+// full reports true or the buffer holds no complete line. Lines longer
+// than maxLine are split at a UTF-8 boundary or, with skip, dropped
+// (skipped is called with their offset).
+func (tf *tailFile) lines(maxLine int, skip bool, full func() bool, yield emitFunc, skipped func(off int64)) {
 	for !full() {
 		data := tf.buf[tf.start:tf.end]
 		i := bytes.IndexByte(data, '\n')

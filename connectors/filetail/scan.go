@@ -31,11 +31,8 @@ func (t *Task) find() (map[fileID]candidate, map[string]bool, error) {
 		if err != nil {
 			return nil // gone between listing and stat: the next scan sees it
 		}
-		if fi.IsDir() {
-			return nil
-		}
 		if !fi.Mode().IsRegular() {
-			return nil
+			return nil // directories, devices, sockets
 		}
 		id, ok := idOf(fi)
 		if !ok {

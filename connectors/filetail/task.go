@@ -175,10 +175,10 @@ func (t *Task) readFile(tf *tailFile, now time.Time) (eof bool, err error) {
 
 // lineSink returns where tf's lines go: to its joiner, or straight into
 // records.
-func (t *Task) lineSink(tf *tailFile, now time.Time) lineSink {
+func (t *Task) lineSink(tf *tailFile, now time.Time) emitFunc {
 	emit := t.emitter(tf)
 	if tf.join == nil {
-		return lineSink(emit)
+		return emit
 	}
 	return func(line []byte, start, end int64) { tf.join.add(line, start, end, now, emit) }
 }
