@@ -149,3 +149,50 @@ func TestFileTailToHTTP(t *testing.T) {
 		return json.NewDecoder(resp.Body).Decode(&offs) == nil && len(offs.Offsets) == 1 && offs.Offsets[0].Offset.KafkaOffset == lines
 	})
 }
+
+// TestHTTPSinkRejectionFailsTask sends lines to an endpoint that rejects
+// everything, with errors.tolerance=none: the sink task fails with the
+// endpoint's answer in its trace, although no more records come after the
+// rejected ones, and commits no offset past them.
+func TestHTTPSinkRejectionFailsTask(t *testing.T) {
+	dir := t.TempDir()
+	base := startStandaloneWith(t, dir, map[string]string{"offset.flush.interval.ms": "200"})
+	path := filepath.Join(dir, "app.log")
+	if err := os.WriteFile(path, []byte("one\ntwo\nthree\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "schema mismatch", 422)
+	}))
+	defer srv.Close()
+	postConnector(t, base, fmt.Sprintf(`{"name":"tail","config":{"connector.class":"filetail","paths":%q,"topic":"logs"}}`, path))
+	postConnector(t, base, fmt.Sprintf(`{"name":"push","config":{"connector.class":"http","topics":"logs","http.url":%q}}`, srv.URL))
+	var status struct {
+		Tasks []struct{ State, Trace string }
+	}
+	eventually(t, "the sink task FAILED", func() bool {
+		resp, err := http.Get(base + "/connectors/push/status")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		return resp.StatusCode == 200 && json.NewDecoder(resp.Body).Decode(&status) == nil &&
+			len(status.Tasks) == 1 && status.Tasks[0].State == "FAILED"
+	})
+	if tr := status.Tasks[0].Trace; !strings.Contains(tr, "422") || !strings.Contains(tr, "schema mismatch") {
+		t.Errorf("trace %q does not give the endpoint's answer", tr)
+	}
+	var offs struct {
+		Offsets []struct {
+			Offset struct {
+				KafkaOffset int64 `json:"kafka_offset"`
+			}
+		}
+	}
+	getJSON(t, base+"/connectors/push/offsets", &offs)
+	for _, o := range offs.Offsets {
+		if o.Offset.KafkaOffset > 0 {
+			t.Errorf("offset %d committed past the rejected records", o.Offset.KafkaOffset)
+		}
+	}
+}
