@@ -273,6 +273,7 @@ func (t *sinkTask) loop(ctx context.Context, fail *failure, consumed <-chan stru
 		case ev := <-t.events:
 			t.handle(ctx, ev, fail)
 		case <-tick.C:
+			t.idlePut(ctx, fail)
 			t.commit(ctx)
 		}
 		if t.commitRequested {
@@ -456,6 +457,19 @@ func (t *sinkTask) put(ctx context.Context, recs []*connectors.Record) error {
 		case <-time.After(wait):
 		}
 		backoff = min(2*backoff, putRetryMax)
+	}
+}
+
+// idlePut calls Put with no records on each commit tick, as Kafka's
+// WorkerSinkTask does when a poll brings nothing, so that a task that
+// sends in the background can flush by time and report a failure (which
+// fails it) even when its topics are idle.
+func (t *sinkTask) idlePut(ctx context.Context, fail *failure) {
+	if t.sess == nil || t.paused || fail.get() != nil {
+		return
+	}
+	if err := t.put(ctx, nil); err != nil && ctx.Err() == nil {
+		fail.fail(err)
 	}
 }
 

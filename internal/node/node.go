@@ -35,6 +35,8 @@ import (
 	// The built-in plugins register themselves.
 	_ "conflux/connectors/datagen"
 	_ "conflux/connectors/file"
+	_ "conflux/connectors/filetail"
+	_ "conflux/connectors/http"
 	_ "conflux/runtime/convert"
 	_ "conflux/transforms"
 )
