@@ -57,12 +57,16 @@ type Record struct {
 // Partition returns a pointer to p, for Record.KafkaPartition.
 func Partition(p int32) *int32 { return &p }
 
-// Copy returns a shallow copy of r that a transform may modify: its Headers
-// are copied, while keys, values, schemas and the source partition and
-// offset maps are shared and must not be modified in place.
+// Copy returns a shallow copy of r that a transform may modify. Keys,
+// values, schemas and the source partition and offset maps are shared and
+// must not be modified in place. The headers are shared too, without spare
+// capacity, so that Add and Remove on the copy leave r's headers alone;
+// assign a whole new list rather than changing an element in place.
+// Sharing them keeps the copy to one allocation, which matters in a chain
+// of transforms.
 func (r *Record) Copy() *Record {
 	c := *r
-	c.Headers = r.Headers.Clone()
+	c.Headers = slices.Clip(r.Headers)
 	return &c
 }
 
@@ -147,9 +151,13 @@ func (h Headers) All(key string) []Header {
 	return out
 }
 
-// Remove deletes every header with key.
+// Remove deletes every header with key. It builds a new list when it
+// removes anything, so that a record's Copy can share its headers.
 func (h *Headers) Remove(key string) {
-	*h = slices.DeleteFunc(*h, func(x Header) bool { return x.Key == key })
+	match := func(x Header) bool { return x.Key == key }
+	if slices.ContainsFunc(*h, match) {
+		*h = slices.DeleteFunc(h.Clone(), match)
+	}
 }
 
 // Clone returns a copy of the list; nil stays nil.

@@ -42,6 +42,6 @@ func (t *DropHeaders) Apply(rec *connectors.Record) (*connectors.Record, error) 
 		return rec, nil
 	}
 	out := rec.Copy()
-	out.Headers = slices.DeleteFunc(out.Headers, drop)
+	out.Headers = slices.DeleteFunc(rec.Headers.Clone(), drop)
 	return out, nil
 }

@@ -94,6 +94,12 @@ type evaluator struct {
 	machine vm.VM
 	env     exprEnv
 	headers map[string]any
+	// reuse lets load refill one map per Struct key and value instead of
+	// making new ones per record. Only evaluators whose results cannot
+	// hold the maps (boolean filters) may set it.
+	reuse    bool
+	keyMap   map[string]any
+	valueMap map[string]any
 }
 
 // load fills the environment from rec.
@@ -103,10 +109,10 @@ func (e *evaluator) load(rec *connectors.Record) {
 		e.env.Partition = int(*rec.KafkaPartition)
 	}
 	if e.uses.key {
-		e.env.Key = plain(rec.Key)
+		e.env.Key = e.plainTop(rec.Key, &e.keyMap)
 	}
 	if e.uses.value {
-		e.env.Value = plain(rec.Value)
+		e.env.Value = e.plainTop(rec.Value, &e.valueMap)
 	}
 	if e.uses.headers {
 		if e.headers == nil {
@@ -129,6 +135,24 @@ func (e *evaluator) run(what string, p program) (any, error) {
 		return nil, connectors.DataErrorf("%s: expression %q failed: %s", what, p.source, describeExprError(err))
 	}
 	return out, nil
+}
+
+// plainTop is plain for a record's key or value, refilling *m for a
+// Struct when the evaluator reuses its maps.
+func (e *evaluator) plainTop(v any, m *map[string]any) any {
+	st, ok := v.(*connectors.Struct)
+	if !ok || !e.reuse {
+		return plain(v)
+	}
+	fields := st.Schema().Fields
+	if *m == nil {
+		*m = make(map[string]any, len(fields))
+	}
+	clear(*m)
+	for i, f := range fields {
+		(*m)[f.Name] = plain(st.At(i))
+	}
+	return *m
 }
 
 // plain converts a Connect value into what expressions handle: Structs

@@ -37,7 +37,7 @@ func (t *ExpressionFilter) Configure(config map[string]string) error {
 	if err != nil {
 		return err
 	}
-	t.eval = evaluator{}
+	t.eval = evaluator{reuse: true}
 	t.keep, err = compileExpression("expression", v.String("expression"), true, &t.eval.uses)
 	return err
 }
