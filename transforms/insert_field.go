@@ -1,6 +1,7 @@
 package transforms
 
 import (
+	"maps"
 	"strings"
 	"time"
 
@@ -130,10 +131,7 @@ func (t *InsertField) Apply(rec *connectors.Record) (*connectors.Record, error) 
 		if err != nil {
 			return nil, err
 		}
-		out := make(map[string]any, len(m)+len(vals))
-		for k, x := range m {
-			out[k] = x
-		}
+		out := maps.Clone(m)
 		for i, f := range t.fields {
 			out[f.name] = vals[i]
 		}

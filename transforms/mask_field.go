@@ -2,6 +2,7 @@ package transforms
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -58,10 +59,7 @@ func (t *MaskField) Apply(rec *connectors.Record) (*connectors.Record, error) {
 		if !ok {
 			return nil, errNeedMap("mask fields", value)
 		}
-		out := make(map[string]any, len(m))
-		for k, x := range m {
-			out[k] = x
-		}
+		out := maps.Clone(m)
 		for _, f := range t.fields {
 			masked, err := t.mask(out[f])
 			if err != nil {

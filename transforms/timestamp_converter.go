@@ -2,6 +2,7 @@ package transforms
 
 import (
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -133,10 +134,7 @@ func (t *TimestampConverter) Apply(rec *connectors.Record) (*connectors.Record, 
 		if !ok {
 			return nil, errNeedMap("converting timestamp formats", value)
 		}
-		out := make(map[string]any, len(m))
-		for k, x := range m {
-			out[k] = x
-		}
+		out := maps.Clone(m)
 		if x := m[t.field]; x != nil {
 			c, err := t.convert(x, nil)
 			if err != nil {
