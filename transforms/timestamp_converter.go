@@ -65,6 +65,7 @@ type TimestampConverter struct {
 	side        side
 	target      string
 	field       string
+	format      string // the SimpleDateFormat pattern, for messages
 	layout      string
 	unit        time.Duration
 	replaceNull bool
@@ -78,7 +79,8 @@ func (t *TimestampConverter) Configure(config map[string]string) error {
 		return err
 	}
 	t.target, t.field = v.String("target.type"), v.String("field")
-	t.layout, _ = javaLayout(v.String("format"))
+	t.format = v.String("format")
+	t.layout, _ = javaLayout(t.format)
 	t.unit = unixUnits[v.String("unix.precision")]
 	t.replaceNull = v.Bool("replace.null.with.default")
 	return nil
@@ -211,7 +213,7 @@ func (t *TimestampConverter) toTime(v any, schema *connectors.Schema) (time.Time
 		}
 		ts, err := time.ParseInLocation(t.layout, x, time.UTC)
 		if err != nil {
-			return time.Time{}, connectors.DataErrorf("Could not parse timestamp: value (%s) does not match pattern (%s): %v", x, t.layout, strings.TrimPrefix(err.Error(), "parsing time "))
+			return time.Time{}, connectors.DataErrorf("Could not parse timestamp: value (%s) does not match pattern (%s): %v", x, t.format, strings.TrimPrefix(err.Error(), "parsing time "))
 		}
 		return ts, nil
 	}
