@@ -230,6 +230,16 @@ func (w *Worker) Run(ctx context.Context) error {
 	return errors.Join(w.statuses.Close(), w.offsets.Close(), w.configs.Close())
 }
 
+// replicationHint adds to an internal topic's replication-factor error the
+// worker key that sets it: Kafka Connect's default of 3 is more than a
+// single-node broker, such as Conflux's, can hold.
+func replicationHint(err error, key string) error {
+	if errors.Is(err, sarama.ErrInvalidReplicationFactor) {
+		return fmt.Errorf("%w (set %s to at most the number of brokers, or to -1 for the broker's default)", err, key)
+	}
+	return err
+}
+
 // open opens the three stores and the group membership.
 func (w *Worker) open(ctx context.Context) error {
 	var err error
@@ -243,7 +253,7 @@ func (w *Worker) open(ctx context.Context) error {
 		StoreOptions:      configs.StoreOptions{Listener: w.onConfigChange, Logger: w.logger},
 	})
 	if err != nil {
-		return err
+		return replicationHint(err, configs.KeyConfigStorageReplication)
 	}
 	w.offsets, err = offsets.OpenStore(ctx, offsets.StoreConfig{
 		Brokers:           w.cfg.BootstrapServers,
@@ -257,7 +267,7 @@ func (w *Worker) open(ctx context.Context) error {
 	})
 	if err != nil {
 		w.configs.Close()
-		return err
+		return replicationHint(err, configs.KeyOffsetStorageReplication)
 	}
 	w.statuses, err = status.OpenStore(ctx, status.StoreConfig{
 		Brokers:           w.cfg.BootstrapServers,
@@ -272,7 +282,7 @@ func (w *Worker) open(ctx context.Context) error {
 	if err != nil {
 		w.offsets.Close()
 		w.configs.Close()
-		return err
+		return replicationHint(err, configs.KeyStatusStorageReplication)
 	}
 	w.member, err = cluster.NewMember(cluster.Config{
 		Brokers:                    w.cfg.BootstrapServers,
