@@ -286,11 +286,27 @@ func (w *Worker) RestartTask(ctx context.Context, name string, task int) error {
 	if task < 0 || task >= len(snap.Tasks[name]) {
 		return fmt.Errorf("task %s-%d: %w", name, task, ErrNotFound)
 	}
+	id := TaskID{Connector: name, Task: task}
 	var rerr error
-	if err := w.queue.do(ctx, func() { rerr = w.restartTask(TaskID{Connector: name, Task: task}) }); err != nil {
+	owned := false
+	if err := w.queue.do(ctx, func() {
+		if owned = w.owns(id); owned {
+			rerr = w.restartTask(id)
+		}
+	}); err != nil {
 		return err
 	}
-	return rerr
+	if owned {
+		return rerr
+	}
+	// Another worker runs the task (or none does, mid-rebalance): send the
+	// restart to the owner the status topic names.
+	st, _ := w.statuses.Task(status.TaskID(id))
+	owner := st.WorkerID
+	if forwarded(ctx) || owner == "" || owner == w.id {
+		return fmt.Errorf("%w: task %s is not assigned to this worker (%s); Cannot complete request momentarily due to stale configuration (typically caused by a concurrent config change)", ErrConflict, id, w.id)
+	}
+	return w.forwardTaskRestart(ctx, owner, name, task)
 }
 
 // SetTargetState implements Herder.

@@ -420,8 +420,14 @@ func (w *Worker) restart(req configs.RestartRequest) {
 }
 
 // restartTask restarts one task this worker owns.
+// owns reports whether the task is assigned to this worker; call it on the
+// worker's queue.
+func (w *Worker) owns(id TaskID) bool {
+	return slices.Contains(w.assignment.Tasks, cluster.TaskID(id))
+}
+
 func (w *Worker) restartTask(id TaskID) error {
-	if !slices.Contains(w.assignment.Tasks, cluster.TaskID(id)) {
+	if !w.owns(id) {
 		return fmt.Errorf("%w: task %s is not assigned to this worker (%s)", ErrConflict, id, w.id)
 	}
 	w.stopTasks([]TaskID{id})
