@@ -85,7 +85,9 @@ func (c *config) codecFor(t pgType) valueCodec {
 		return valueCodec{schema: connectors.NewSchemaBuilder(connectors.TypeString).Name(dbzEnum).Version(1).
 			Param("allowed", strings.Join(t.labels, ",")).MustBuild(), decode: text}
 	}
-	simple := func(s *connectors.Schema, d func(string) (any, error)) valueCodec { return valueCodec{schema: s, decode: d} }
+	simple := func(s *connectors.Schema, d func(string) (any, error)) valueCodec {
+		return valueCodec{schema: s, decode: d}
+	}
 	named := func(typ connectors.Type, name string, d func(string) (any, error)) valueCodec {
 		return simple(connectors.NewSchemaBuilder(typ).Name(name).Version(1).MustBuild(), d)
 	}
@@ -343,4 +345,3 @@ func optionalOf(s *connectors.Schema) *connectors.Schema {
 	c.Optional = true
 	return c
 }
-

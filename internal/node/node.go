@@ -35,6 +35,7 @@ import (
 	// The built-in plugins register themselves.
 	_ "conflux/connectors/datagen"
 	_ "conflux/connectors/file"
+	_ "conflux/connectors/postgres"
 	_ "conflux/connectors/filetail"
 	_ "conflux/connectors/http"
 	_ "conflux/runtime/convert"

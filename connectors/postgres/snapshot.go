@@ -1,0 +1,132 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"conflux/connectors"
+)
+
+// snapshot reads every captured table of the publication in one
+// REPEATABLE READ transaction, on the slot's exported snapshot when there
+// is one, and emits a read event (op r) per row. The last row's offset
+// marks the snapshot complete at the streaming start point.
+func (r *reader) snapshot(ctx context.Context, p plan) error {
+	cfg := r.task.cfg
+	tx, err := r.conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return fmt.Errorf("snapshot: begin: %w", err)
+	}
+	defer tx.Rollback(context.Background())
+	if p.snapshotName != "" {
+		if _, err := tx.Exec(ctx, "SET TRANSACTION SNAPSHOT '"+p.snapshotName+"'"); err != nil {
+			return fmt.Errorf("snapshot: use the slot's exported snapshot: %w", err)
+		}
+	}
+	tables, err := r.publicationTables(ctx, tx)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	src := sourceInfo{db: r.db, commit: start, snapshot: "true", lsn: uint64(p.start)}
+	var held *connectors.Record // emitted once the next row shows it was not the last
+	total := 0
+	for _, tb := range tables {
+		rows, err := tx.Query(ctx, "SELECT * FROM "+pgx.Identifier{tb.schema, tb.name}.Sanitize(), pgx.QueryExecModeSimpleProtocol)
+		if err != nil {
+			return fmt.Errorf("snapshot of %s.%s: %w", tb.schema, tb.name, err)
+		}
+		cells := make([]cell, len(tb.cols))
+		n := 0
+		for rows.Next() {
+			for i, raw := range rows.RawValues() {
+				if i < len(cells) {
+					cells[i] = cell{null: raw == nil, text: string(raw)}
+				}
+			}
+			row, key, err := tb.decodeRow(cells)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			rec := r.record(tb, key, tb.envelope("r", nil, row, src, cfg.prefix), start)
+			rec.SourceOffset = map[string]any{offSnapshot: true, offLastSnapshot: false, offLSN: int64(p.start), offTsUsec: start.UnixMicro()}
+			if held != nil {
+				if err := r.task.emit(ctx, held); err != nil {
+					rows.Close()
+					return err
+				}
+			}
+			held = rec
+			n++
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("snapshot of %s.%s: %w", tb.schema, tb.name, err)
+		}
+		total += n
+		r.task.logger.Info("snapshot of a table done", "table", tb.schema+"."+tb.name, "rows", n)
+	}
+	if held != nil {
+		env := held.Value.(*connectors.Struct)
+		env.Get("source").(*connectors.Struct).Put("snapshot", "last")
+		held.SourceOffset = map[string]any{offSnapshot: true, offSnapshotCompleted: true, offLastSnapshot: true,
+			offLSN: int64(p.start), offLSNCommit: int64(p.start), offTsUsec: start.UnixMicro()}
+		if err := r.task.emit(ctx, held); err != nil {
+			return err
+		}
+	}
+	r.task.logger.Info("snapshot done", "tables", len(tables), "rows", total, "took", time.Since(start).Round(time.Millisecond))
+	return tx.Commit(ctx)
+}
+
+// publicationTables describes the captured tables of the publication.
+func (r *reader) publicationTables(ctx context.Context, tx pgx.Tx) ([]*table, error) {
+	rows, err := tx.Query(ctx, `
+		SELECT c.oid, pt.schemaname, pt.tablename
+		FROM pg_publication_tables pt
+		JOIN pg_namespace n ON n.nspname = pt.schemaname
+		JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = pt.tablename
+		WHERE pt.pubname = $1 ORDER BY 2, 3`, r.task.cfg.pub)
+	if err != nil {
+		return nil, fmt.Errorf("list the tables of publication %s: %w", r.task.cfg.pub, err)
+	}
+	type rel struct {
+		oid          uint32
+		schema, name string
+	}
+	var rels []rel
+	for rows.Next() {
+		var x rel
+		if err := rows.Scan(&x.oid, &x.schema, &x.name); err != nil {
+			return nil, err
+		}
+		if r.task.cfg.captured(x.schema, x.name) {
+			rels = append(rels, x)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	tables := make([]*table, 0, len(rels))
+	for _, x := range rels {
+		cols, err := loadColumns(ctx, tx.Conn(), x.oid)
+		if err != nil {
+			return nil, err
+		}
+		tables = append(tables, r.task.cfg.newTable(x.schema, x.name, cols))
+	}
+	return tables, nil
+}
+
+// record wraps an event for the runtime.
+func (r *reader) record(tb *table, key *connectors.Struct, value *connectors.Struct, ts time.Time) *connectors.Record {
+	rec := &connectors.Record{Topic: tb.topic, Value: value, ValueSchema: tb.envSchema, Timestamp: ts, SourcePartition: r.task.partition}
+	if key != nil {
+		rec.Key, rec.KeySchema = key, tb.keySchema
+	}
+	return rec
+}
