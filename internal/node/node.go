@@ -35,9 +35,9 @@ import (
 	// The built-in plugins register themselves.
 	_ "conflux/connectors/datagen"
 	_ "conflux/connectors/file"
-	_ "conflux/connectors/postgres"
 	_ "conflux/connectors/filetail"
 	_ "conflux/connectors/http"
+	_ "conflux/connectors/postgres"
 	_ "conflux/runtime/convert"
 	_ "conflux/transforms"
 )
