@@ -30,6 +30,7 @@ type reader struct {
 	pending    *connectors.Record // the latest change, held until the next one or the commit
 
 	lastCommit pglogrepl.LSN // end of the last transaction read in full
+	emitted    pglogrepl.LSN // the newest lsn_commit a record carries
 	walEnd     pglogrepl.LSN // the server's position from keepalives, outside transactions
 	lastBeat   time.Time
 }
@@ -127,7 +128,8 @@ func (r *reader) stream(ctx context.Context, start pglogrepl.LSN) error {
 		return errors.New("not connected")
 	}
 	cfg := r.task.cfg
-	r.relations, r.inTx, r.pending, r.lastCommit, r.walEnd = map[uint32]*table{}, false, nil, start, start
+	r.relations, r.inTx, r.pending = map[uint32]*table{}, false, nil
+	r.lastCommit, r.walEnd, r.emitted = start, start, start
 	err := pglogrepl.StartReplication(ctx, r.repl, cfg.slot, start, pglogrepl.StartReplicationOptions{
 		PluginArgs: []string{"proto_version '1'", "publication_names '" + cfg.pub + "'"},
 	})
@@ -248,7 +250,7 @@ func (r *reader) message(ctx context.Context, msg pglogrepl.Message, at pglogrep
 			if err := r.task.emit(ctx, r.pending); err != nil {
 				return err
 			}
-			r.pending = nil
+			r.pending, r.emitted = nil, m.TransactionEndLSN
 		}
 		r.lastCommit = m.TransactionEndLSN
 		if m.TransactionEndLSN > r.walEnd {
@@ -359,10 +361,10 @@ func (r *reader) heartbeat(ctx context.Context) error {
 			r.task.logger.Warn("heartbeat.action.query failed", "error", err)
 		}
 	}
-	if r.inTx || r.walEnd <= r.lastCommit {
+	if r.inTx || r.walEnd <= r.emitted {
 		return nil
 	}
-	r.lastCommit = r.walEnd
+	r.emitted = r.walEnd
 	key := connectors.NewStruct(heartbeatKeySchema).Put("serverName", cfg.prefix)
 	value := connectors.NewStruct(heartbeatValueSchema).Put("ts_ms", r.lastBeat.UnixMilli())
 	return r.task.emit(ctx, &connectors.Record{
