@@ -153,6 +153,9 @@ func (t *table) decodeRow(cells []cell) (row, key *connectors.Struct, err error)
 			key.Put(col.name, v)
 		}
 		if !col.excluded {
+			if st, ok := v.(*connectors.Struct); ok {
+				v = rehome(st, t.rowSchema.Fields[n].Schema)
+			}
 			row.SetAt(n, v)
 			n++
 		}
@@ -208,4 +211,17 @@ func (t *table) envelope(op string, before, after *connectors.Struct, src source
 		env.Put("after", after)
 	}
 	return env
+}
+
+// rehome returns st on schema s (the same fields, perhaps optional), since
+// a Struct must carry the very schema of the field that holds it.
+func rehome(st *connectors.Struct, s *connectors.Schema) *connectors.Struct {
+	if st.Schema() == s {
+		return st
+	}
+	out := connectors.NewStruct(s)
+	for i := range s.Fields {
+		out.SetAt(i, st.At(i))
+	}
+	return out
 }
