@@ -86,7 +86,7 @@ func (r *reader) snapshot(ctx context.Context, p plan) error {
 // publicationTables describes the captured tables of the publication.
 func (r *reader) publicationTables(ctx context.Context, tx pgx.Tx) ([]*table, error) {
 	rows, err := tx.Query(ctx, `
-		SELECT c.oid, pt.schemaname, pt.tablename
+		SELECT c.oid, pt.schemaname, pt.tablename, c.relreplident = 'f'
 		FROM pg_publication_tables pt
 		JOIN pg_namespace n ON n.nspname = pt.schemaname
 		JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = pt.tablename
@@ -97,11 +97,12 @@ func (r *reader) publicationTables(ctx context.Context, tx pgx.Tx) ([]*table, er
 	type rel struct {
 		oid          uint32
 		schema, name string
+		full         bool
 	}
 	var rels []rel
 	for rows.Next() {
 		var x rel
-		if err := rows.Scan(&x.oid, &x.schema, &x.name); err != nil {
+		if err := rows.Scan(&x.oid, &x.schema, &x.name, &x.full); err != nil {
 			return nil, err
 		}
 		if r.task.cfg.captured(x.schema, x.name) {
@@ -117,7 +118,7 @@ func (r *reader) publicationTables(ctx context.Context, tx pgx.Tx) ([]*table, er
 		if err != nil {
 			return nil, err
 		}
-		tables = append(tables, r.task.cfg.newTable(x.schema, x.name, cols))
+		tables = append(tables, r.task.cfg.newTable(x.schema, x.name, cols, x.full))
 	}
 	return tables, nil
 }

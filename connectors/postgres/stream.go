@@ -285,7 +285,7 @@ func (r *reader) relation(ctx context.Context, m *pglogrepl.RelationMessage) err
 		c.typ.typmod = mc.TypeModifier
 		cols[i] = c
 	}
-	r.relations[m.RelationID] = r.task.cfg.newTable(m.Namespace, m.RelationName, cols)
+	r.relations[m.RelationID] = r.task.cfg.newTable(m.Namespace, m.RelationName, cols, m.ReplicaIdentity == 'f')
 	return nil
 }
 

@@ -69,8 +69,10 @@ type table struct {
 	envSchema           *connectors.Schema
 }
 
-// newTable describes a table from its columns.
-func (c *config) newTable(schema, name string, cat []catalogColumn) *table {
+// newTable describes a table from its columns. A NOT NULL column has a
+// required schema only when the table's replica identity is FULL: under
+// the other identities a delete's before holds the key alone.
+func (c *config) newTable(schema, name string, cat []catalogColumn, fullIdentity bool) *table {
 	t := &table{schema: schema, name: name, topic: topicName(c.prefix, schema, name)}
 	base := c.prefix + "." + schema + "." + name
 	row := connectors.StructSchema().Name(base + ".Value").Optional()
@@ -83,7 +85,7 @@ func (c *config) newTable(schema, name string, cat []catalogColumn) *table {
 		}
 		if !col.excluded {
 			fs := col.codec.schema
-			if !cc.notNull {
+			if !cc.notNull || !fullIdentity && !cc.primary {
 				fs = optionalOf(fs)
 			}
 			row.Field(cc.name, fs)
