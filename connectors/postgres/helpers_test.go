@@ -48,7 +48,7 @@ func (s *offsetStore) commit(recs []*connectors.Record) {
 
 // harness is a task on a test server, with its stored offsets.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	pg     *pgtest.Server
 	db     string
 	config map[string]string
@@ -59,7 +59,7 @@ type harness struct {
 
 // newHarness starts a server, creates database "shop" and runs setup
 // statements in it.
-func newHarness(t *testing.T, setup ...string) *harness {
+func newHarness(t testing.TB, setup ...string) *harness {
 	t.Helper()
 	pg := pgtest.Start(t)
 	db := pg.CreateDatabase(t, "shop")
