@@ -188,3 +188,31 @@ func TestSlotLost(t *testing.T) {
 		t.Errorf("after the slot was lost: op %v, want a snapshot read", ev.Get("op"))
 	}
 }
+
+// TestSchemaChange adds and drops columns while the task streams: events
+// after each change carry the new shape, from pgoutput's relation
+// messages.
+func TestSchemaChange(t *testing.T) {
+	h := newHarness(t, "CREATE TABLE public.t (id int PRIMARY KEY, a text)")
+	h.start()
+	h.pg.Exec(t, h.db, "INSERT INTO public.t VALUES (1, 'x')",
+		"ALTER TABLE public.t ADD COLUMN b int", "INSERT INTO public.t VALUES (2, 'y', 7)",
+		"ALTER TABLE public.t DROP COLUMN a", "INSERT INTO public.t VALUES (3, 8)")
+	h.pollUntil("three inserts", countAtLeast("dbserver1.public.t", 3))
+	evs := changes(h.got, "dbserver1.public.t")
+	shape := func(ev *connectors.Struct) string {
+		var names []string
+		for _, f := range ev.Get("after").(*connectors.Struct).Schema().Fields {
+			names = append(names, f.Name)
+		}
+		return strings.Join(names, ",")
+	}
+	for i, want := range []string{"id,a", "id,a,b", "id,b"} {
+		if got := shape(evs[i]); got != want {
+			t.Errorf("event %d: columns %s, want %s", i, got, want)
+		}
+	}
+	if field(evs[2], "after", "b") != int32(8) {
+		t.Errorf("event 3: b = %v", field(evs[2], "after", "b"))
+	}
+}
