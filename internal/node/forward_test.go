@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/IBM/sarama"
+
 	"conflux/broker"
 	"conflux/internal/brokertest"
 )
@@ -46,6 +48,16 @@ func startWorkerNode(t *testing.T, bootstrap string) string {
 // task stays 404.
 func TestRestartTaskForwarded(t *testing.T) {
 	bootstrap := brokertest.StartWith(t, broker.Config{GroupInitialRebalanceDelay: -1})
+	// The topic exists before four tasks race to produce to it: this test
+	// is about forwarding, not auto-creation.
+	admin, err := sarama.NewClusterAdmin([]string{bootstrap}, sarama.NewConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := admin.CreateTopic("users", &sarama.TopicDetail{NumPartitions: 1, ReplicationFactor: 1}, false); err != nil {
+		t.Fatal(err)
+	}
+	admin.Close()
 	a, b := startWorkerNode(t, bootstrap), startWorkerNode(t, bootstrap)
 	postConnector(t, a, `{"name":"gen","config":{"connector.class":"datagen","kafka.topic":"users","quickstart":"users","tasks.max":"4","max.interval":"200"}}`)
 
