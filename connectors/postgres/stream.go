@@ -290,25 +290,48 @@ func (r *reader) relation(ctx context.Context, m *pglogrepl.RelationMessage) err
 }
 
 // change emits an insert, update or delete event (and the tombstone after a
-// delete).
+// delete). An update that changes the primary key is, as in Debezium, a
+// delete of the old key (with its tombstone) and a create of the new one,
+// with headers __debezium.newkey and __debezium.oldkey, so that compacted
+// topics do not keep the old row.
 func (r *reader) change(ctx context.Context, tb *table, op string, old, cur *pglogrepl.TupleData, at pglogrepl.LSN) error {
-	var before, after, key *connectors.Struct
+	var before, after, oldKey, key *connectors.Struct
 	var err error
 	if old != nil {
-		if before, key, err = tb.decodeRow(cellsOf(old)); err != nil {
+		if before, oldKey, err = tb.decodeRow(cellsOf(old)); err != nil {
 			return err
 		}
+		key = oldKey
 	}
 	if cur != nil {
 		if after, key, err = tb.decodeRow(cellsOf(cur)); err != nil {
 			return err
 		}
 	}
-	rec := r.record(tb, key, tb.envelope(op, before, after, r.source(at), r.task.cfg.prefix), r.commitTime)
+	if op == "u" && oldKey != nil && key != nil && !connectors.ValuesEqual(oldKey, key) {
+		del := r.event(tb, oldKey, "d", before, nil, at)
+		del.Headers.Add("__debezium.newkey", key, tb.keySchema)
+		if err := r.emitChange(ctx, tb, del, oldKey, at); err != nil {
+			return err
+		}
+		create := r.event(tb, key, "c", nil, after, at)
+		create.Headers.Add("__debezium.oldkey", oldKey, tb.keySchema)
+		return r.hold(ctx, create, at)
+	}
+	return r.emitChange(ctx, tb, r.event(tb, key, op, before, after, at), key, at)
+}
+
+// event builds a streamed change record.
+func (r *reader) event(tb *table, key *connectors.Struct, op string, before, after *connectors.Struct, at pglogrepl.LSN) *connectors.Record {
+	return r.record(tb, key, tb.envelope(op, before, after, r.source(at), r.task.cfg.prefix), r.commitTime)
+}
+
+// emitChange holds rec and, after a delete, its tombstone.
+func (r *reader) emitChange(ctx context.Context, tb *table, rec *connectors.Record, key *connectors.Struct, at pglogrepl.LSN) error {
 	if err := r.hold(ctx, rec, at); err != nil {
 		return err
 	}
-	if op == "d" && r.task.cfg.tombstones && key != nil {
+	if rec.Value.(*connectors.Struct).Get("op") == "d" && r.task.cfg.tombstones && key != nil {
 		tomb := &connectors.Record{Topic: tb.topic, Key: key, KeySchema: tb.keySchema, Timestamp: r.commitTime, SourcePartition: r.task.partition}
 		return r.hold(ctx, tomb, at)
 	}

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -214,5 +215,27 @@ func TestSchemaChange(t *testing.T) {
 	}
 	if field(evs[2], "after", "b") != int32(8) {
 		t.Errorf("event 3: b = %v", field(evs[2], "after", "b"))
+	}
+}
+
+// TestPrimaryKeyChange updates a row's primary key: Debezium's delete of
+// the old key, its tombstone, and a create of the new key.
+func TestPrimaryKeyChange(t *testing.T) {
+	h := newHarness(t, "CREATE TABLE public.t (id int PRIMARY KEY, v text)", "INSERT INTO public.t VALUES (1, 'x')")
+	h.start()
+	h.pollUntil("the snapshot", countAtLeast("dbserver1.public.t", 1))
+	h.pg.Exec(t, h.db, "UPDATE public.t SET id = 2 WHERE id = 1")
+	h.pollUntil("delete and create", countAtLeast("dbserver1.public.t", 3))
+	var ops []string
+	for _, r := range h.got[1:] {
+		k := r.Key.(*connectors.Struct).Get("id")
+		if r.Value == nil {
+			ops = append(ops, fmt.Sprintf("tombstone %v", k))
+			continue
+		}
+		ops = append(ops, fmt.Sprintf("%v %v", r.Value.(*connectors.Struct).Get("op"), k))
+	}
+	if got := strings.Join(ops, ", "); got != "d 1, tombstone 1, c 2" {
+		t.Errorf("key change: %s, want d 1, tombstone 1, c 2", got)
 	}
 }
