@@ -17,7 +17,7 @@ import (
 
 // startWorkerNode runs a worker process's parts (worker, REST API) in the
 // test against the broker at bootstrap and returns its REST base URL.
-func startWorkerNode(t *testing.T, bootstrap string) string {
+func startWorkerNode(t testing.TB, bootstrap string) string {
 	t.Helper()
 	props := StandaloneDefaults()
 	maps.Copy(props, map[string]string{"bootstrap.servers": bootstrap, "offset.flush.interval.ms": "200"})
@@ -48,8 +48,8 @@ func startWorkerNode(t *testing.T, bootstrap string) string {
 // task stays 404.
 func TestRestartTaskForwarded(t *testing.T) {
 	bootstrap := brokertest.StartWith(t, broker.Config{GroupInitialRebalanceDelay: -1})
-	// The topic exists before four tasks race to produce to it: this test
-	// is about forwarding, not auto-creation.
+	// The test broker does not auto-create topics: create the one the
+	// tasks write to.
 	admin, err := sarama.NewClusterAdmin([]string{bootstrap}, sarama.NewConfig())
 	if err != nil {
 		t.Fatal(err)
