@@ -7,11 +7,13 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/IBM/sarama"
 
 	"conflux/configs"
 	"conflux/offsets"
+	"conflux/runtime/status"
 )
 
 // Keys of a sink connector's offsets in the REST API (KIP-875).
@@ -70,6 +72,44 @@ func checkStopped(snap configs.Snapshot, name string) error {
 	return nil
 }
 
+// awaitTasksGone waits until no task of a stopped connector reports a live
+// state on the status topic. Stopping a connector first removes its task
+// configs, so the status says STOPPED while its tasks are still flushing
+// their last offsets and leaving the group; an offset change made then
+// would be overwritten by that final commit. Each task reports UNASSIGNED
+// (or FAILED) only after it, so once none is live the change is safe. The
+// wait is bounded by the time a task may take to stop and flush; a task
+// that takes longer (or whose worker died without a word) is named in a
+// conflict error for the user to retry.
+func (w *Worker) awaitTasksGone(ctx context.Context, name string) error {
+	ctx, cancel := context.WithTimeout(ctx, w.cfg.TaskShutdownTimeout+w.cfg.OffsetFlushTimeout)
+	defer cancel()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if err := w.statuses.Sync(ctx); err != nil && ctx.Err() == nil {
+			return err
+		}
+		var live []string
+		for _, ts := range w.statuses.Tasks(name) {
+			switch ts.State {
+			case status.Running, status.Paused, status.Restarting:
+				live = append(live, fmt.Sprintf("task %s is %s on worker %s", ts.ID, ts.State, ts.WorkerID))
+			}
+		}
+		if len(live) == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w: connector %s is stopped but its tasks have not finished yet (%s); "+
+				"their last offset commit could overwrite this change, so try again once they are gone",
+				ErrConflict, name, strings.Join(live, "; "))
+		case <-tick.C:
+		}
+	}
+}
+
 // AlterConnectorOffsets implements Herder.
 func (w *Worker) AlterConnectorOffsets(ctx context.Context, name string, offs ConnectorOffsets) (string, error) {
 	snap, err := w.snapshot(ctx)
@@ -81,6 +121,9 @@ func (w *Worker) AlterConnectorOffsets(ctx context.Context, name string, offs Co
 		return "", err
 	}
 	if err := checkStopped(snap, name); err != nil {
+		return "", err
+	}
+	if err := w.awaitTasksGone(ctx, name); err != nil {
 		return "", err
 	}
 	sink := w.typeOf(cfg) == TypeSink
@@ -127,6 +170,9 @@ func (w *Worker) ResetConnectorOffsets(ctx context.Context, name string) (string
 		return "", err
 	}
 	if err := checkStopped(snap, name); err != nil {
+		return "", err
+	}
+	if err := w.awaitTasksGone(ctx, name); err != nil {
 		return "", err
 	}
 	if w.typeOf(cfg) == TypeSink {

@@ -174,9 +174,14 @@ func TestWorkerSourceTargetStates(t *testing.T) {
 	topicHolds(40)
 
 	setTarget(t, w, "source", runtime.TargetStopped, "STOPPED")
-	if got, want := offsetsJSON(t, w, c, "source"), `{"offsets":[{"offset":{"seq":39},"partition":{"source":"probe"}}]}`; got != want {
-		t.Errorf("GET offsets of the stopped source:\n got %s\nwant %s", got, want)
-	}
+	// The task may still be flushing its last offsets when the status says
+	// STOPPED; PATCH and DELETE wait for it, GET shows what is committed.
+	eventually(t, "the stopped source's final offsets", func() error {
+		if got, want := offsetsJSON(t, w, c, "source"), `{"offsets":[{"offset":{"seq":39},"partition":{"source":"probe"}}]}`; got != want {
+			return fmt.Errorf("GET offsets of the stopped source:\n got %s\nwant %s", got, want)
+		}
+		return nil
+	})
 	// PATCH: skip ahead to 99; the task resumes after it.
 	msg, err := w.AlterConnectorOffsets(ctxT(t), "source", runtime.ConnectorOffsets{Offsets: []runtime.PartitionOffset{{
 		Partition: map[string]any{"source": "probe"}, Offset: map[string]any{"seq": 99}}}})
