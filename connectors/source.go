@@ -73,3 +73,45 @@ type SourceTaskContext interface {
 	// aligned with partitions (nil where there is no offset).
 	Offsets(ctx context.Context, partitions []map[string]any) ([]map[string]any, error)
 }
+
+// SnapshotReporter is implemented by source tasks that copy the existing
+// contents of their source (a snapshot) before they follow its changes, so
+// that the runtime can show how far the copy got: in the task's REST status
+// and as Prometheus gauges. The runtime calls SnapshotProgress after Start
+// returned, from other goroutines than Poll's (status requests, metrics
+// scrapes) and possibly concurrently with itself and with Poll, until Stop;
+// it must be cheap and must not block. ok is false while the task has no
+// snapshot to report (it streams only, or has not planned one yet).
+type SnapshotReporter interface {
+	SnapshotProgress() (p SnapshotProgress, ok bool)
+}
+
+// SnapshotProgress says how far a task's snapshot got. The runtime owns
+// the value returned (Tables included): a task builds a new one per call.
+type SnapshotProgress struct {
+	// TablesTotal is the number of tables (or other units) the snapshot
+	// copies; TablesDone how many are copied in full.
+	TablesTotal int `json:"tables_total"`
+	TablesDone  int `json:"tables_done"`
+	// RowsDone is the number of rows copied so far, over all tables;
+	// RowsTotal their expected number (the sum of the tables' RowsTotal).
+	RowsDone  int64 `json:"rows_done"`
+	RowsTotal int64 `json:"rows_total"`
+	// Completed is true once the whole snapshot was read.
+	Completed bool `json:"completed"`
+	// Tables is the progress of each table, in the snapshot's order.
+	Tables []TableProgress `json:"tables,omitempty"`
+}
+
+// TableProgress is one table's part of a snapshot.
+type TableProgress struct {
+	// Table names the table, as schema.table where the source has schemas.
+	Table string `json:"table"`
+	// RowsDone is the number of rows read so far.
+	RowsDone int64 `json:"rows_done"`
+	// RowsTotal is the expected number of rows: an estimate (such as the
+	// database's statistics) until the table is done, the rows read after.
+	RowsTotal int64 `json:"rows_total"`
+	// Done is true once the table was read in full.
+	Done bool `json:"done"`
+}

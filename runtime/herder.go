@@ -3,6 +3,8 @@ package runtime
 import (
 	"context"
 	"strconv"
+
+	"conflux/connectors"
 )
 
 // Herder is the worker cluster as the REST API and the CLI see it: every
@@ -135,6 +137,11 @@ type TaskState struct {
 	State    State  `json:"state"`
 	WorkerID string `json:"worker_id"`
 	Trace    string `json:"trace,omitempty"`
+	// Snapshot is the progress of the task's snapshot, for a source task
+	// that reports one (connectors.SnapshotReporter) and runs on the
+	// worker answering; absent otherwise, so that Kafka Connect's clients,
+	// which ignore unknown fields, read the rest unchanged.
+	Snapshot *connectors.SnapshotProgress `json:"snapshot,omitempty"`
 }
 
 // ConnectorOffsets is the body of GET/PATCH /connectors/{n}/offsets.

@@ -185,7 +185,7 @@ func (w *Worker) connectorStatusIn(snap configs.Snapshot, name string) (Connecto
 	}
 	for i := range snap.Tasks[name] {
 		if ts, ok := w.statuses.Task(status.TaskID{Connector: name, Task: i}); ok {
-			info.Tasks = append(info.Tasks, TaskState{ID: i, State: State(ts.State), WorkerID: ts.WorkerID, Trace: ts.Trace})
+			info.Tasks = append(info.Tasks, w.taskStateOf(TaskID{Connector: name, Task: i}, ts))
 		}
 	}
 	return info, nil
@@ -204,7 +204,13 @@ func (w *Worker) TaskStatus(ctx context.Context, name string, task int) (TaskSta
 	if !ok || task < 0 || task >= len(snap.Tasks[name]) {
 		return TaskState{}, fmt.Errorf("no status found for task %s-%d: %w", name, task, ErrNotFound)
 	}
-	return TaskState{ID: task, State: State(ts.State), WorkerID: ts.WorkerID, Trace: ts.Trace}, nil
+	return w.taskStateOf(TaskID{Connector: name, Task: task}, ts), nil
+}
+
+// taskStateOf is a task's status as the REST API shows it: the recorded
+// state, and the snapshot progress when the task runs on this worker.
+func (w *Worker) taskStateOf(id TaskID, ts status.Status) TaskState {
+	return TaskState{ID: id.Task, State: State(ts.State), WorkerID: ts.WorkerID, Trace: ts.Trace, Snapshot: w.metrics.snapshots.of(id)}
 }
 
 // TaskConfigs implements Herder.

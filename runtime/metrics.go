@@ -25,6 +25,7 @@ type metrics struct {
 	offsetCommitFail *prometheus.CounterVec
 	sinkLag          *prometheus.GaugeVec
 	dlqProduced      *prometheus.CounterVec
+	snapshots        *snapshotProgress
 }
 
 var taskLabels = []string{"connector", "task"}
@@ -57,6 +58,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Help: "Records between a sink task's position and the end of each partition it consumes.",
 		}, []string{"connector", "task", "topic", "partition"}),
 		dlqProduced: counter("deadletterqueue_produce_requests_total", "Records written to the dead letter queue."),
+		snapshots:   newSnapshotProgress(),
 	}
 	if reg != nil {
 		for _, c := range m.collectors() {
@@ -68,7 +70,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 
 func (m *metrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{m.sourcePolled, m.sourceWritten, m.sourceBytes, m.sourceBatches, m.sinkRead,
-		m.sinkBytes, m.sinkSent, m.sinkBatches, m.recordErrors, m.recordsSkipped, m.offsetCommit, m.offsetCommitFail, m.sinkLag, m.dlqProduced}
+		m.sinkBytes, m.sinkSent, m.sinkBatches, m.recordErrors, m.recordsSkipped, m.offsetCommit, m.offsetCommitFail, m.sinkLag, m.dlqProduced, m.snapshots}
 }
 
 // taskMetrics are one task's children of the worker's metrics.
@@ -85,6 +87,7 @@ type taskMetrics struct {
 	commitFailures   prometheus.Counter
 	dlqProduced      prometheus.Counter
 	commitLatency    prometheus.Observer
+	id               TaskID
 	connector, taskS string
 }
 
@@ -92,7 +95,7 @@ func (m *metrics) forTask(id TaskID) *taskMetrics {
 	task := strconv.Itoa(id.Task)
 	l := prometheus.Labels{"connector": id.Connector, "task": task}
 	return &taskMetrics{
-		m: m, labels: l, connector: id.Connector, taskS: task,
+		m: m, labels: l, id: id, connector: id.Connector, taskS: task,
 		polled: m.sourcePolled.With(l), written: m.sourceWritten.With(l), pollBatches: m.sourceBatches.With(l),
 		writtenBytes: m.sourceBytes.With(l), readBytes: m.sinkBytes.With(l),
 		read: m.sinkRead.With(l), sent: m.sinkSent.With(l), putBatches: m.sinkBatches.With(l),
@@ -121,4 +124,5 @@ func (t *taskMetrics) remove() {
 	}
 	t.m.offsetCommit.Delete(t.labels)
 	t.m.sinkLag.DeletePartialMatch(t.labels)
+	t.m.snapshots.remove(t.id)
 }

@@ -104,6 +104,7 @@ func (t *sourceTask) run(ctx context.Context) {
 		t.finish(fmt.Errorf("start source task: %w", err), false)
 		return
 	}
+	t.metrics.m.snapshots.add(t.id, t.task)
 	if state, _ := t.target.get(); state == TargetPaused {
 		t.status.taskState(t.id, StatePaused, nil)
 	} else {
