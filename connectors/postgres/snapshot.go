@@ -34,7 +34,15 @@ func (r *reader) snapshot(ctx context.Context, p plan) error {
 	src := sourceInfo{db: r.db, commit: start, snapshot: "true", lsn: uint64(p.start)}
 	var held *connectors.Record // emitted once the next row shows it was not the last
 	total := 0
-	for _, tb := range tables {
+	names, expected := make([]string, len(tables)), make([]int64, len(tables))
+	for i, tb := range tables {
+		names[i] = tb.schema + "." + tb.name
+		if expected[i], err = expectedRows(ctx, tx, tb); err != nil {
+			return err
+		}
+	}
+	counts := r.task.progress.begin(names, expected)
+	for ti, tb := range tables {
 		rows, err := tx.Query(ctx, "SELECT * FROM "+pgx.Identifier{tb.schema, tb.name}.Sanitize(), pgx.QueryExecModeSimpleProtocol)
 		if err != nil {
 			return fmt.Errorf("snapshot of %s.%s: %w", tb.schema, tb.name, err)
@@ -62,12 +70,14 @@ func (r *reader) snapshot(ctx context.Context, p plan) error {
 			}
 			held = rec
 			n++
+			counts[ti].rows.Add(1)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return fmt.Errorf("snapshot of %s.%s: %w", tb.schema, tb.name, err)
 		}
 		total += n
+		counts[ti].finish()
 		r.task.logger.Info("snapshot of a table done", "table", tb.schema+"."+tb.name, "rows", n)
 	}
 	if held != nil {
@@ -79,8 +89,26 @@ func (r *reader) snapshot(ctx context.Context, p plan) error {
 			return err
 		}
 	}
+	r.task.progress.completed.Store(true)
 	r.task.logger.Info("snapshot done", "tables", len(tables), "rows", total, "took", time.Since(start).Round(time.Millisecond))
 	return tx.Commit(ctx)
+}
+
+// expectedRows estimates a table's rows from pg_class.reltuples, which
+// ANALYZE and VACUUM keep; a table never analysed (reltuples -1) is
+// counted, in the snapshot's transaction.
+func expectedRows(ctx context.Context, tx pgx.Tx, tb *table) (int64, error) {
+	var n int64
+	if err := tx.QueryRow(ctx, "SELECT reltuples::bigint FROM pg_class WHERE oid = $1", tb.oid).Scan(&n); err != nil {
+		return 0, fmt.Errorf("estimate the rows of %s.%s: %w", tb.schema, tb.name, err)
+	}
+	if n >= 0 {
+		return n, nil
+	}
+	if err := tx.QueryRow(ctx, "SELECT count(*) FROM "+pgx.Identifier{tb.schema, tb.name}.Sanitize()).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count the rows of %s.%s: %w", tb.schema, tb.name, err)
+	}
+	return n, nil
 }
 
 // publicationTables describes the captured tables of the publication.
@@ -118,7 +146,9 @@ func (r *reader) publicationTables(ctx context.Context, tx pgx.Tx) ([]*table, er
 		if err != nil {
 			return nil, err
 		}
-		tables = append(tables, r.task.cfg.newTable(x.schema, x.name, cols, x.full))
+		tb := r.task.cfg.newTable(x.schema, x.name, cols, x.full)
+		tb.oid = x.oid
+		tables = append(tables, tb)
 	}
 	return tables, nil
 }

@@ -61,6 +61,7 @@ type column struct {
 
 // table is a captured table: its columns and the schemas of its events.
 type table struct {
+	oid                 uint32 // pg_class.oid; 0 where unknown
 	schema, name, topic string
 	cols                []column
 	keyCols             []int

@@ -42,6 +42,7 @@ type Task struct {
 	wg      sync.WaitGroup
 
 	confirmed atomic.Uint64 // the LSN Postgres may forget WAL before
+	progress  progress
 }
 
 // plan says what the reader does: snapshot or not, and where streaming
@@ -87,6 +88,7 @@ func (t *Task) Start(ctx context.Context, tctx connectors.SourceTaskContext, con
 		return err
 	}
 	t.confirmed.Store(uint64(p.start))
+	t.progress.planned.Store(p.snapshot)
 	t.records = make(chan *connectors.Record, cfg.queue)
 	t.errc = make(chan error, 1)
 	rctx, cancel := context.WithCancel(context.Background())
