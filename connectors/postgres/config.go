@@ -82,6 +82,9 @@ var connectorDef = configs.NewDef(
 		Validator: configs.AtLeast(1), Documentation: "The most records one poll returns."},
 	configs.Key{Name: "max.queue.size", Type: configs.TypeInt, Default: 8192, Importance: configs.Low, Group: group,
 		Validator: configs.AtLeast(1), Documentation: "How many change records the task buffers between the database and the runtime."},
+	configs.Key{Name: "xmin.fetch.interval.ms", Type: configs.TypeInt, Default: 0, Importance: configs.Low, Group: group,
+		Validator:     configs.AtLeast(0),
+		Documentation: "How often to read the replication slot's catalog_xmin, which streamed events then carry in source.xmin and their offsets in xmin; 0 (the default, as in Debezium) never reads it, and source.xmin stays null."},
 	configs.Key{Name: "status.update.interval.ms", Type: configs.TypeInt, Default: 10000, Importance: configs.Low, Group: group,
 		Validator: configs.AtLeast(1), Documentation: "How often the task tells the server the position it has durably processed."},
 )
@@ -121,6 +124,7 @@ type config struct {
 	dropSlot       bool
 	batch, queue   int
 	statusInterval time.Duration
+	xminInterval   time.Duration
 }
 
 // parseConfig reads and checks a connector or task configuration.
@@ -137,6 +141,7 @@ func parseConfig(raw map[string]string) (*config, error) {
 		timeMode: v.String("time.precision.mode"), dropSlot: v.Bool("slot.drop.on.stop"),
 		batch: v.Int("max.batch.size"), queue: v.Int("max.queue.size"),
 		statusInterval: time.Duration(v.Int("status.update.interval.ms")) * time.Millisecond,
+		xminInterval:   time.Duration(v.Int("xmin.fetch.interval.ms")) * time.Millisecond,
 		skipped:        map[string]bool{},
 	}
 	if c.snapshotMode == "never" {

@@ -33,6 +33,9 @@ type reader struct {
 	emitted    pglogrepl.LSN // the newest lsn_commit a record carries
 	walEnd     pglogrepl.LSN // the server's position from keepalives, outside transactions
 	lastBeat   time.Time
+
+	xmin      int64 // the slot's catalog_xmin as last read; 0: unknown
+	xminFetch time.Time
 }
 
 func (r *reader) close() {
@@ -146,6 +149,11 @@ func (r *reader) stream(ctx context.Context, start pglogrepl.LSN) error {
 			}
 			nextStatus = now.Add(min(cfg.statusInterval, time.Second))
 		}
+		if cfg.xminInterval > 0 && now.Sub(r.xminFetch) >= cfg.xminInterval {
+			if err := r.fetchXmin(ctx); err != nil {
+				return err
+			}
+		}
 		if cfg.heartbeat > 0 && now.Sub(r.lastBeat) >= cfg.heartbeat {
 			if err := r.heartbeat(ctx); err != nil {
 				return err
@@ -169,6 +177,21 @@ func (r *reader) stream(ctx context.Context, start pglogrepl.LSN) error {
 			}
 		}
 	}
+}
+
+// fetchXmin reads the slot's catalog_xmin (xmin.fetch.interval.ms), the
+// oldest transaction whose catalog rows the slot still needs, as Debezium
+// does. A slot without one leaves the last value known.
+func (r *reader) fetchXmin(ctx context.Context) error {
+	r.xminFetch = time.Now()
+	var xmin *int64
+	if err := r.conn.QueryRow(ctx, "SELECT catalog_xmin::text::bigint FROM pg_replication_slots WHERE slot_name = $1", r.task.cfg.slot).Scan(&xmin); err != nil {
+		return fmt.Errorf("read the catalog_xmin of slot %s: %w", r.task.cfg.slot, err)
+	}
+	if xmin != nil {
+		r.xmin = *xmin
+	}
+	return nil
 }
 
 // sendStatus reports the committed position: written, flushed and applied
@@ -343,6 +366,9 @@ func (r *reader) emitChange(ctx context.Context, tb *table, rec *connectors.Reco
 // the previous transaction's end as the restart point.
 func (r *reader) hold(ctx context.Context, rec *connectors.Record, at pglogrepl.LSN) error {
 	rec.SourceOffset = map[string]any{offLSN: int64(at), offLSNCommit: int64(r.lastCommit), offTxID: int64(r.xid), offTsUsec: r.commitTime.UnixMicro()}
+	if r.xmin != 0 {
+		rec.SourceOffset[offXmin] = r.xmin
+	}
 	prev := r.pending
 	r.pending = rec
 	if prev != nil {
@@ -353,7 +379,7 @@ func (r *reader) hold(ctx context.Context, rec *connectors.Record, at pglogrepl.
 
 // source is the source block of a streamed event.
 func (r *reader) source(at pglogrepl.LSN) sourceInfo {
-	return sourceInfo{db: r.db, commit: r.commitTime, snapshot: "false", txID: int64(r.xid), lsn: uint64(at), lastCommit: uint64(r.lastCommit)}
+	return sourceInfo{db: r.db, commit: r.commitTime, snapshot: "false", txID: int64(r.xid), lsn: uint64(at), lastCommit: uint64(r.lastCommit), xmin: r.xmin}
 }
 
 // cellsOf converts a pgoutput tuple.

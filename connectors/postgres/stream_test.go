@@ -60,8 +60,34 @@ func TestChangeEvents(t *testing.T) {
 	}
 	src := plain[0].Get("source").(*connectors.Struct)
 	if src.Get("connector") != "postgresql" || src.Get("name") != "dbserver1" || src.Get("db") != "shop" || src.Get("table") != "plain" ||
-		src.Get("txId") == nil || src.Get("lsn") == nil || src.Get("snapshot") != "false" {
-		t.Errorf("source block %v", src)
+		src.Get("txId") == nil || src.Get("lsn") == nil || src.Get("snapshot") != "false" || src.Get("xmin") != nil {
+		t.Errorf("source block %v (xmin null without xmin.fetch.interval.ms)", src)
+	}
+}
+
+// TestXminFetch sets xmin.fetch.interval.ms: streamed events carry the
+// slot's catalog_xmin in source.xmin and in their offsets, as Debezium's
+// do, and the value is one the slot has held (it only moves forward).
+func TestXminFetch(t *testing.T) {
+	h := newHarness(t, "CREATE TABLE public.items (id int PRIMARY KEY)")
+	h.config["xmin.fetch.interval.ms"] = "50"
+	h.start()
+	h.pg.Exec(t, h.db, "INSERT INTO public.items VALUES (1)")
+	h.pollUntil("the insert", countAtLeast("dbserver1.public.items", 1))
+	var slotXmin int64
+	if err := h.pg.Connect(t, h.db).QueryRow(context.Background(),
+		"SELECT catalog_xmin::text::bigint FROM pg_replication_slots WHERE slot_name = 'conflux'").Scan(&slotXmin); err != nil {
+		t.Fatal(err)
+	}
+	ev := changes(h.got, "dbserver1.public.items")[0]
+	xmin, _ := ev.Get("source").(*connectors.Struct).Get("xmin").(int64)
+	if xmin <= 0 || xmin > slotXmin {
+		t.Errorf("source.xmin %v, want the slot's catalog_xmin (now %d)", ev.Get("source").(*connectors.Struct).Get("xmin"), slotXmin)
+	}
+	for _, r := range h.got {
+		if r.Topic == "dbserver1.public.items" && r.SourceOffset["xmin"] != xmin {
+			t.Errorf("offset %v, want xmin %d", r.SourceOffset, xmin)
+		}
 	}
 }
 

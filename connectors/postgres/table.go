@@ -191,6 +191,7 @@ type sourceInfo struct {
 	txID       int64  // 0: unknown
 	lsn        uint64 // 0: unknown
 	lastCommit uint64
+	xmin       int64 // 0: unknown (xmin.fetch.interval.ms is 0)
 }
 
 // envelope builds a change event's value.
@@ -201,6 +202,9 @@ func (t *table) envelope(op string, before, after *connectors.Struct, src source
 		Put("schema", t.schema).Put("table", t.name)
 	if src.txID != 0 {
 		s.Put("txId", src.txID)
+	}
+	if src.xmin != 0 {
+		s.Put("xmin", src.xmin)
 	}
 	if src.lsn != 0 {
 		s.Put("lsn", int64(src.lsn))

@@ -22,6 +22,7 @@ const (
 	offLSNCommit         = "lsn_commit"
 	offTxID              = "txId"
 	offTsUsec            = "ts_usec"
+	offXmin              = "xmin"
 	offSnapshot          = "snapshot"
 	offSnapshotCompleted = "snapshot_completed"
 	offLastSnapshot      = "last_snapshot_record"
