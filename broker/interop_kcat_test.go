@@ -18,7 +18,7 @@ import (
 // kcatPath finds kcat (librdkafka's command-line client). Without it the
 // tests are skipped on a developer machine but fail in CI, where it must be
 // installed.
-func kcatPath(t *testing.T) string {
+func kcatPath(t testing.TB) string {
 	t.Helper()
 	for _, name := range []string{"kcat", "kafkacat"} {
 		if p, err := exec.LookPath(name); err == nil {

@@ -10,12 +10,11 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"conflux/broker"
+	"conflux/internal/perf"
 )
 
 // BenchmarkPipeline measures the headline figure: datagen (users
@@ -70,29 +69,11 @@ func benchPipeline(b *testing.B, settings string) {
 }
 
 // cpuTime returns the CPU time the process has used, user and system.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
+func cpuTime() time.Duration { return perf.ProcessCPU() }
 
 // peakRSS returns the most resident memory the process has had, in MB: run
 // one sub-benchmark per process to read it for that pipeline alone.
-func peakRSS() float64 {
-	status, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(status), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")))
-			return float64(kb) / 1024
-		}
-	}
-	return 0
-}
+func peakRSS() float64 { return perf.PeakRSSMB() }
 
 // startStandalone runs a standalone node in-process on ephemeral ports and
 // returns its REST base URL; it stops when the benchmark ends.
