@@ -20,6 +20,30 @@ type recordPipeline struct {
 	chain   *transformChain
 	ops     *tolerance.Operator
 	metrics *taskMetrics
+	// headerKeys holds the wire form of the header keys seen, so that a
+	// source's records (which mostly carry the same few keys) share one
+	// read-only copy instead of allocating one per header. Only toKafka
+	// uses it, from the task's one sending goroutine.
+	headerKeys map[string][]byte
+}
+
+// maxHeaderKeys bounds headerKeys, for sources whose header keys vary.
+const maxHeaderKeys = 256
+
+// headerKey returns key as bytes, shared between records: the producer
+// only reads header keys.
+func (p *recordPipeline) headerKey(key string) []byte {
+	if b, ok := p.headerKeys[key]; ok {
+		return b
+	}
+	b := []byte(key)
+	if p.headerKeys == nil {
+		p.headerKeys = make(map[string][]byte)
+	}
+	if len(p.headerKeys) < maxHeaderKeys {
+		p.headerKeys[key] = b
+	}
+	return b
 }
 
 // close releases the transforms and the error handling's producer.
@@ -119,10 +143,10 @@ func (p *recordPipeline) toKafka(ctx context.Context, in *inflight) (*connectors
 				if err != nil {
 					return err
 				}
-				msg.Headers = append(msg.Headers, sarama.RecordHeader{Key: []byte(h.Key), Value: b})
+				msg.Headers = append(msg.Headers, sarama.RecordHeader{Key: p.headerKey(h.Key), Value: b})
 			}
 			for _, h := range wire {
-				msg.Headers = append(msg.Headers, sarama.RecordHeader{Key: []byte(h.Key), Value: h.Value})
+				msg.Headers = append(msg.Headers, sarama.RecordHeader{Key: p.headerKey(h.Key), Value: h.Value})
 			}
 			return nil
 		})
