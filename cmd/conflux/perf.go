@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"time"
 
@@ -45,6 +46,7 @@ func newPerfProduceCommand() *cobra.Command {
 		inFlight    int
 		maxPending  int
 		idempotent  bool
+		brokerPID   int
 	)
 	cmd := &cobra.Command{
 		Use:   "produce",
@@ -75,11 +77,16 @@ func newPerfProduceCommand() *cobra.Command {
 			if w := progressWriter(); w != nil {
 				o.Progress = w
 			}
+			watch, err := watchBroker(brokerPID)
+			if err != nil {
+				return err
+			}
 			ctx, cancel := signalContext(cmd)
 			defer cancel()
 			res, err := perf.Produce(ctx, o)
 			if res != nil {
 				res.WriteSummary(cmd.OutOrStdout())
+				writeBrokerSummary(cmd, watch, res.Acked)
 			}
 			if errors.Is(err, context.Canceled) {
 				return nil // interrupted: the summary covers the run so far
@@ -100,6 +107,7 @@ func newPerfProduceCommand() *cobra.Command {
 	f.IntVar(&inFlight, "max-in-flight", 5, "produce requests in flight per broker")
 	f.IntVar(&maxPending, "max-pending", 65536, "records sent but not yet acknowledged, at most")
 	f.BoolVar(&idempotent, "idempotent", false, "use the idempotent producer (one request in flight)")
+	addBrokerPIDFlag(cmd, &brokerPID)
 	_ = cmd.MarkFlagRequired("topic")
 	return cmd
 }
@@ -111,6 +119,7 @@ func newPerfConsumeCommand() *cobra.Command {
 		messages   int64
 		fetchBytes int32
 		timeoutMs  int64
+		brokerPID  int
 	)
 	cmd := &cobra.Command{
 		Use:   "consume",
@@ -128,11 +137,16 @@ func newPerfConsumeCommand() *cobra.Command {
 			if w := progressWriter(); w != nil {
 				o.Progress = w
 			}
+			watch, err := watchBroker(brokerPID)
+			if err != nil {
+				return err
+			}
 			ctx, cancel := signalContext(cmd)
 			defer cancel()
 			res, err := perf.Consume(ctx, o)
 			if res != nil {
 				res.WriteSummary(cmd.OutOrStdout())
+				writeBrokerSummary(cmd, watch, res.Records)
 			}
 			if errors.Is(err, context.Canceled) {
 				return nil // interrupted: the summary covers the run so far
@@ -146,6 +160,31 @@ func newPerfConsumeCommand() *cobra.Command {
 	f.Int64Var(&messages, "messages", 1000000, "number of records to read")
 	f.Int32Var(&fetchBytes, "fetch-size", 1<<20, "bytes to fetch per partition and request")
 	f.Int64Var(&timeoutMs, "timeout-ms", 10000, "give up when no record arrives for this long")
+	addBrokerPIDFlag(cmd, &brokerPID)
 	_ = cmd.MarkFlagRequired("topic")
 	return cmd
+}
+
+// addBrokerPIDFlag adds --broker-pid, which reports a local broker's CPU
+// time and memory for the run.
+func addBrokerPIDFlag(cmd *cobra.Command, pid *int) {
+	cmd.Flags().IntVar(pid, "broker-pid", 0, "also report the CPU time and memory of this local broker process during the run")
+}
+
+// watchBroker starts measuring the broker process pid; nil when pid is 0.
+func watchBroker(pid int) (*perf.BrokerWatch, error) {
+	if pid == 0 {
+		return nil, nil
+	}
+	return perf.WatchBroker(pid)
+}
+
+// writeBrokerSummary prints what the watched broker spent, if any.
+func writeBrokerSummary(cmd *cobra.Command, watch *perf.BrokerWatch, records int64) {
+	if watch == nil {
+		return
+	}
+	if err := watch.WriteSummary(cmd.OutOrStdout(), records); err != nil {
+		fmt.Fprintln(cmd.ErrOrStderr(), "broker usage:", err)
+	}
 }

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"os"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -20,6 +23,16 @@ func TestPerfCommands(t *testing.T) {
 	out, _, err = runConsoleCommand(t, newPerfCommand(), "", "consume", "--topic", "bench", "--messages", "5000", "-b", addr)
 	if err != nil || !strings.HasPrefix(out, "5000 records consumed, ") {
 		t.Fatalf("perf consume: %v\n%s", err, out)
+	}
+	// The broker runs in this process, so --broker-pid is this process.
+	pid := strconv.Itoa(os.Getpid())
+	out, _, err = runConsoleCommand(t, newPerfCommand(), "", "consume", "--topic", "bench", "--messages", "5000", "-b", addr, "--broker-pid", pid)
+	if err != nil || !regexp.MustCompile(`broker \(pid \d+\) CPU: \d+\.\d\ds, \d+ ns/record; RSS [1-9][0-9.]* MB, peak [1-9][0-9.]* MB`).MatchString(out) {
+		t.Fatalf("perf consume --broker-pid: %v\n%s", err, out)
+	}
+	if _, _, err := runConsoleCommand(t, newPerfCommand(), "", "produce", "--topic", "bench", "-b", addr, "--broker-pid", "999999999"); err == nil ||
+		!strings.Contains(err.Error(), "process 999999999") {
+		t.Errorf("perf produce with a missing broker process: %v", err)
 	}
 	if _, _, err := runConsoleCommand(t, newPerfCommand(), "", "produce", "-b", addr); err == nil {
 		t.Error("perf produce without --topic: no error")
