@@ -157,6 +157,9 @@ func (c *config) codecFor(t pgType) valueCodec {
 		})
 	case oidTimestamptz:
 		return named(connectors.TypeString, dbzZonedTS, func(s string) (any, error) {
+			if z, ok := zonedUTC(s); ok {
+				return z, nil
+			}
 			ts, err := time.Parse("2006-01-02 15:04:05.999999Z07", s)
 			return ts.UTC().Format("2006-01-02T15:04:05.999999Z"), err
 		})
@@ -211,6 +214,9 @@ func (c *config) numericCodec(typmod int32) valueCodec {
 		precision := ((typmod - 4) >> 16) & 0xffff
 		s := connectors.DecimalSchema(scale).Param("connect.decimal.precision", strconv.Itoa(int(precision))).MustBuild()
 		return valueCodec{schema: s, decode: func(v string) (any, error) {
+			if d, ok := smallDecimal(v, scale); ok {
+				return d, nil
+			}
 			d, err := connectors.ParseDecimal(v)
 			if err != nil {
 				return nil, err

@@ -73,3 +73,63 @@ func TestTypes(t *testing.T) {
 		}
 	}
 }
+
+// TestFastPathsAgree checks that the shortcuts for UTC timestamptz and
+// small numerics give what the full parsers give, and step aside for what
+// they do not handle.
+func TestFastPathsAgree(t *testing.T) {
+	for _, s := range []string{"2024-05-06 07:08:09+00", "2024-05-06 07:08:09.5+00", "2024-05-06 07:08:09.123456+00", "0001-01-01 00:00:00+00"} {
+		got, ok := zonedUTC(s)
+		ts, err := time.Parse("2006-01-02 15:04:05.999999Z07", s)
+		if want := ts.UTC().Format("2006-01-02T15:04:05.999999Z"); !ok || err != nil || got != want {
+			t.Errorf("zonedUTC(%q) = %q, %v; want %q", s, got, ok, want)
+		}
+	}
+	for _, s := range []string{"2024-05-06 07:08:09+02", "2024-05-06 07:08:09+00 BC", "12024-05-06 07:08:09+00", "infinity", "2024-05-06 07:08:09.+00", "2024-05-06 07:08:0x+00"} {
+		if got, ok := zonedUTC(s); ok {
+			t.Errorf("zonedUTC(%q) = %q, want the full parser", s, got)
+		}
+	}
+	for _, c := range []struct {
+		s     string
+		scale int32
+	}{{"123.45", 2}, {"-123.45", 2}, {"0.00", 2}, {"-0.50", 2}, {"7", 3}, {"1.5", 4}, {"999999999999999999", 0}} {
+		got, ok := smallDecimal(c.s, c.scale)
+		d, err := connectors.ParseDecimal(c.s)
+		if err == nil {
+			d, err = d.Rescale(c.scale)
+		}
+		if !ok || err != nil || !got.Equal(d) {
+			t.Errorf("smallDecimal(%q, %d) = %v, %v; want %v (%v)", c.s, c.scale, got, ok, d, err)
+		}
+	}
+	for _, c := range []struct {
+		s     string
+		scale int32
+	}{{"1.234", 2}, {"NaN", 2}, {"1e5", 0}, {"1234567890123456789", 0}, {"12345678901234567.1", 2}, {"", 0}, {"-", 0}, {"1.2.3", 2}} {
+		if got, ok := smallDecimal(c.s, c.scale); ok {
+			t.Errorf("smallDecimal(%q, %d) = %v, want the full parser", c.s, c.scale, got)
+		}
+	}
+}
+
+// TestFieldPositions checks the field positions events are built with
+// against the schemas' field names.
+func TestFieldPositions(t *testing.T) {
+	env := (&config{prefix: "p"}).newTable("s", "t", nil, false).envSchema
+	for _, c := range []struct {
+		schema *connectors.Schema
+		pos    int
+		name   string
+	}{
+		{sourceSchema, srcVersion, "version"}, {sourceSchema, srcConnector, "connector"}, {sourceSchema, srcName, "name"},
+		{sourceSchema, srcTsMs, "ts_ms"}, {sourceSchema, srcSnapshot, "snapshot"}, {sourceSchema, srcDB, "db"},
+		{sourceSchema, srcSequence, "sequence"}, {sourceSchema, srcSchema, "schema"}, {sourceSchema, srcTable, "table"},
+		{sourceSchema, srcTxID, "txId"}, {sourceSchema, srcLSN, "lsn"}, {sourceSchema, srcXmin, "xmin"},
+		{env, envBefore, "before"}, {env, envAfter, "after"}, {env, envSource, "source"}, {env, envOp, "op"}, {env, envTsMs, "ts_ms"},
+	} {
+		if got := c.schema.FieldIndex(c.name); got != c.pos {
+			t.Errorf("%s.%s at %d, built at %d", c.schema.Name, c.name, got, c.pos)
+		}
+	}
+}
