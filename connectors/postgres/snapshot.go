@@ -26,14 +26,19 @@ func (r *reader) snapshot(ctx context.Context, p plan) error {
 			return fmt.Errorf("snapshot: use the slot's exported snapshot: %w", err)
 		}
 	}
+	// In UTC, timestamptz values come out in the form events carry.
+	if _, err := tx.Exec(ctx, "SET LOCAL TimeZone = 'UTC'"); err != nil {
+		return fmt.Errorf("snapshot: set the time zone: %w", err)
+	}
 	tables, err := r.publicationTables(ctx, tx)
 	if err != nil {
 		return err
 	}
 	start := time.Now()
 	src := sourceInfo{db: r.db, commit: start, snapshot: "true", lsn: uint64(p.start)}
-	var held *connectors.Record // emitted once the next row shows it was not the last
-	total := 0
+	// Every read event but the last has the same offset; the runtime only
+	// reads it.
+	offset := map[string]any{offSnapshot: true, offLastSnapshot: false, offLSN: int64(p.start), offTsUsec: start.UnixMicro()}
 	names, expected := make([]string, len(tables)), make([]int64, len(tables))
 	for i, tb := range tables {
 		names[i] = tb.schema + "." + tb.name
@@ -42,56 +47,88 @@ func (r *reader) snapshot(ctx context.Context, p plan) error {
 		}
 	}
 	counts := r.task.progress.begin(names, expected)
+	// Events go to Poll in batches; a full batch is sent only once the
+	// next row shows that it does not hold the snapshot's last event.
+	chunk := r.task.chunk()
+	batch := make([]*connectors.Record, 0, chunk)
+	total := 0
+	var lastTable *table // the table of the newest event
 	for ti, tb := range tables {
-		rows, err := tx.Query(ctx, "SELECT * FROM "+pgx.Identifier{tb.schema, tb.name}.Sanitize(), pgx.QueryExecModeSimpleProtocol)
-		if err != nil {
-			return fmt.Errorf("snapshot of %s.%s: %w", tb.schema, tb.name, err)
-		}
-		cells := make([]cell, len(tb.cols))
-		n := 0
-		for rows.Next() {
-			for i, raw := range rows.RawValues() {
-				if i < len(cells) {
-					cells[i] = cell{null: raw == nil, text: string(raw)}
-				}
-			}
-			row, key, err := tb.decodeRow(cells)
-			if err != nil {
-				rows.Close()
-				return err
-			}
-			rec := r.record(tb, key, tb.envelope("r", nil, row, src, cfg.prefix), start)
-			rec.SourceOffset = map[string]any{offSnapshot: true, offLastSnapshot: false, offLSN: int64(p.start), offTsUsec: start.UnixMicro()}
-			if held != nil {
-				if err := r.task.emit(ctx, held); err != nil {
-					rows.Close()
+		n, err := r.snapshotTable(ctx, tx, tb, counts[ti], func(rec *connectors.Record) error {
+			rec.SourceOffset, lastTable = offset, tb
+			if len(batch) == chunk {
+				if err := r.task.emitBatch(ctx, batch); err != nil {
 					return err
 				}
+				batch = make([]*connectors.Record, 0, chunk)
 			}
-			held = rec
-			n++
-			counts[ti].rows.Add(1)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("snapshot of %s.%s: %w", tb.schema, tb.name, err)
+			batch = append(batch, rec)
+			return nil
+		}, tb.source(src, cfg.prefix), start)
+		if err != nil {
+			return err
 		}
 		total += n
 		counts[ti].finish()
 		r.task.logger.Info("snapshot of a table done", "table", tb.schema+"."+tb.name, "rows", n)
 	}
-	if held != nil {
-		env := held.Value.(*connectors.Struct)
-		env.Get("source").(*connectors.Struct).Put("snapshot", "last")
-		held.SourceOffset = map[string]any{offSnapshot: true, offSnapshotCompleted: true, offLastSnapshot: true,
+	if len(batch) > 0 {
+		last := batch[len(batch)-1]
+		lastSrc := src
+		lastSrc.snapshot = "last"
+		env := last.Value.(*connectors.Struct)
+		env.SetAt(envSource, lastTable.source(lastSrc, cfg.prefix))
+		last.SourceOffset = map[string]any{offSnapshot: true, offSnapshotCompleted: true, offLastSnapshot: true,
 			offLSN: int64(p.start), offLSNCommit: int64(p.start), offTsUsec: start.UnixMicro()}
-		if err := r.task.emit(ctx, held); err != nil {
+		if err := r.task.emitBatch(ctx, batch); err != nil {
 			return err
 		}
 	}
 	r.task.progress.completed.Store(true)
 	r.task.logger.Info("snapshot done", "tables", len(tables), "rows", total, "took", time.Since(start).Round(time.Millisecond))
 	return tx.Commit(ctx)
+}
+
+// snapshotTable reads one table and hands each row's read event to emit,
+// source being the events' shared source block. It returns the rows read.
+func (r *reader) snapshotTable(ctx context.Context, tx pgx.Tx, tb *table, count *tableProgress,
+	emit func(*connectors.Record) error, source *connectors.Struct, ts time.Time) (int, error) {
+	rows, err := tx.Query(ctx, "SELECT * FROM "+pgx.Identifier{tb.schema, tb.name}.Sanitize(), pgx.QueryExecModeSimpleProtocol)
+	if err != nil {
+		return 0, fmt.Errorf("snapshot of %s.%s: %w", tb.schema, tb.name, err)
+	}
+	defer rows.Close()
+	cells := make([]cell, len(tb.cols))
+	var buf []byte
+	n := 0
+	for rows.Next() {
+		// One string holds the row's text; the cells are slices of it.
+		raws := rows.RawValues()
+		buf = buf[:0]
+		for _, raw := range raws {
+			buf = append(buf, raw...)
+		}
+		all, at := string(buf), 0
+		for i, raw := range raws {
+			if i < len(cells) {
+				cells[i] = cell{null: raw == nil, text: all[at : at+len(raw)]}
+			}
+			at += len(raw)
+		}
+		row, key, err := tb.decodeRow(cells)
+		if err != nil {
+			return n, err
+		}
+		if err := emit(r.record(tb, key, tb.wrap("r", nil, row, source), ts)); err != nil {
+			return n, err
+		}
+		n++
+		count.rows.Add(1)
+	}
+	if err := rows.Err(); err != nil {
+		return n, fmt.Errorf("snapshot of %s.%s: %w", tb.schema, tb.name, err)
+	}
+	return n, nil
 }
 
 // expectedRows estimates a table's rows from pg_class.reltuples, which

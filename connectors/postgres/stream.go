@@ -27,7 +27,8 @@ type reader struct {
 	inTx       bool
 	xid        uint32
 	commitTime time.Time
-	pending    *connectors.Record // the latest change, held until the next one or the commit
+	pending    *connectors.Record   // the latest change, held until the next one or the commit
+	out        []*connectors.Record // changes of the transaction not yet queued for Poll
 
 	lastCommit pglogrepl.LSN // end of the last transaction read in full
 	emitted    pglogrepl.LSN // the newest lsn_commit a record carries
@@ -131,7 +132,7 @@ func (r *reader) stream(ctx context.Context, start pglogrepl.LSN) error {
 		return errors.New("not connected")
 	}
 	cfg := r.task.cfg
-	r.relations, r.inTx, r.pending = map[uint32]*table{}, false, nil
+	r.relations, r.inTx, r.pending, r.out = map[uint32]*table{}, false, nil, nil
 	r.lastCommit, r.walEnd, r.emitted = start, start, start
 	err := pglogrepl.StartReplication(ctx, r.repl, cfg.slot, start, pglogrepl.StartReplicationOptions{
 		PluginArgs: []string{"proto_version '1'", "publication_names '" + cfg.pub + "'"},
@@ -270,10 +271,13 @@ func (r *reader) message(ctx context.Context, msg pglogrepl.Message, at pglogrep
 		r.inTx = false
 		if r.pending != nil {
 			r.pending.SourceOffset[offLSNCommit] = int64(m.TransactionEndLSN)
-			if err := r.task.emit(ctx, r.pending); err != nil {
+			if err := r.send(ctx, r.pending); err != nil {
 				return err
 			}
 			r.pending, r.emitted = nil, m.TransactionEndLSN
+		}
+		if err := r.flush(ctx); err != nil {
+			return err
 		}
 		r.lastCommit = m.TransactionEndLSN
 		if m.TransactionEndLSN > r.walEnd {
@@ -372,9 +376,32 @@ func (r *reader) hold(ctx context.Context, rec *connectors.Record, at pglogrepl.
 	prev := r.pending
 	r.pending = rec
 	if prev != nil {
-		return r.task.emit(ctx, prev)
+		return r.send(ctx, prev)
 	}
 	return nil
+}
+
+// send adds a change to the batch for Poll, queueing the batch when full;
+// the rest is queued at the transaction's commit.
+func (r *reader) send(ctx context.Context, rec *connectors.Record) error {
+	if r.out == nil {
+		r.out = make([]*connectors.Record, 0, r.task.chunk())
+	}
+	r.out = append(r.out, rec)
+	if len(r.out) < cap(r.out) {
+		return nil
+	}
+	return r.flush(ctx)
+}
+
+// flush queues the batch of changes for Poll.
+func (r *reader) flush(ctx context.Context) error {
+	if len(r.out) == 0 {
+		return nil
+	}
+	out := r.out
+	r.out = nil
+	return r.task.emitBatch(ctx, out)
 }
 
 // source is the source block of a streamed event.

@@ -194,28 +194,72 @@ type sourceInfo struct {
 	xmin       int64 // 0: unknown (xmin.fetch.interval.ms is 0)
 }
 
-// envelope builds a change event's value.
-func (t *table) envelope(op string, before, after *connectors.Struct, src sourceInfo, prefix string) *connectors.Struct {
-	s := connectors.NewStruct(sourceSchema).
-		Put("version", Version).Put("connector", "postgresql").Put("name", prefix).
-		Put("ts_ms", src.commit.UnixMilli()).Put("snapshot", src.snapshot).Put("db", src.db).
-		Put("schema", t.schema).Put("table", t.name)
+// Positions of the fields of sourceSchema and of every table's envelope
+// schema, so that building an event does not look fields up by name.
+const (
+	srcVersion = iota
+	srcConnector
+	srcName
+	srcTsMs
+	srcSnapshot
+	srcDB
+	srcSequence
+	srcSchema
+	srcTable
+	srcTxID
+	srcLSN
+	srcXmin
+)
+
+const (
+	envBefore = iota
+	envAfter
+	envSource
+	envOp
+	envTsMs
+)
+
+// source builds an event's source block.
+func (t *table) source(src sourceInfo, prefix string) *connectors.Struct {
+	s := connectors.NewStruct(sourceSchema)
+	s.SetAt(srcVersion, Version)
+	s.SetAt(srcConnector, "postgresql")
+	s.SetAt(srcName, prefix)
+	s.SetAt(srcTsMs, src.commit.UnixMilli())
+	s.SetAt(srcSnapshot, src.snapshot)
+	s.SetAt(srcDB, src.db)
+	s.SetAt(srcSchema, t.schema)
+	s.SetAt(srcTable, t.name)
 	if src.txID != 0 {
-		s.Put("txId", src.txID)
+		s.SetAt(srcTxID, src.txID)
 	}
 	if src.xmin != 0 {
-		s.Put("xmin", src.xmin)
+		s.SetAt(srcXmin, src.xmin)
 	}
 	if src.lsn != 0 {
-		s.Put("lsn", int64(src.lsn))
-		s.Put("sequence", fmt.Sprintf(`["%d","%d"]`, src.lastCommit, src.lsn))
+		s.SetAt(srcLSN, int64(src.lsn))
+		s.SetAt(srcSequence, fmt.Sprintf(`["%d","%d"]`, src.lastCommit, src.lsn))
 	}
-	env := connectors.NewStruct(t.envSchema).Put("source", s).Put("op", op).Put("ts_ms", time.Now().UnixMilli())
+	return s
+}
+
+// envelope builds a change event's value.
+func (t *table) envelope(op string, before, after *connectors.Struct, src sourceInfo, prefix string) *connectors.Struct {
+	return t.wrap(op, before, after, t.source(src, prefix))
+}
+
+// wrap builds a change event's value around a source block, which events
+// may share: the runtime and transforms never change a value in place.
+func (t *table) wrap(op string, before, after, source *connectors.Struct) *connectors.Struct {
+	env := connectors.NewStruct(t.envSchema)
+	env.SetAt(envSource, source)
+	env.SetAt(envOp, op)
+	env.SetAt(envTsMs, time.Now().UnixMilli())
 	if before != nil {
-		env.Put("before", before)
+		env.SetAt(envBefore, before)
 	}
 	if after != nil {
-		env.Put("after", after)
+		env.SetAt(envAfter, after)
 	}
 	return env
 }

@@ -37,10 +37,11 @@ type Task struct {
 	partition map[string]any
 	logger    *slog.Logger
 
-	records chan *connectors.Record
-	errc    chan error
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
+	records  chan []*connectors.Record // batches, as the reader sends them
+	leftover []*connectors.Record      // of the batch Poll took last; Poll's alone
+	errc     chan error
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
 
 	confirmed atomic.Uint64 // the LSN Postgres may forget WAL before
 	progress  progress
@@ -90,7 +91,7 @@ func (t *Task) Start(ctx context.Context, tctx connectors.SourceTaskContext, con
 	}
 	t.confirmed.Store(uint64(p.start))
 	t.progress.planned.Store(p.snapshot)
-	t.records = make(chan *connectors.Record, cfg.queue)
+	t.records = make(chan []*connectors.Record, max(1, cfg.queue/t.chunk()))
 	t.errc = make(chan error, 1)
 	rctx, cancel := context.WithCancel(context.Background())
 	t.cancel = cancel
@@ -160,28 +161,35 @@ func offsetLSN(off map[string]any, key string) (uint64, bool) {
 // Poll returns the queued records: it waits up to a second for the first,
 // then takes what is there, up to max.batch.size.
 func (t *Task) Poll(ctx context.Context) ([]*connectors.Record, error) {
-	timer := time.NewTimer(time.Second)
-	defer timer.Stop()
-	var out []*connectors.Record
-	select {
-	case rec := <-t.records:
-		out = append(out, rec)
-	case err := <-t.errc:
-		return nil, err
-	case <-timer.C:
-		return nil, nil
-	case <-ctx.Done():
-		return nil, nil
-	}
-	for len(out) < t.cfg.batch {
+	if len(t.leftover) == 0 {
+		timer := time.NewTimer(time.Second)
+		defer timer.Stop()
 		select {
-		case rec := <-t.records:
-			out = append(out, rec)
+		case b := <-t.records:
+			t.leftover = b
+		case err := <-t.errc:
+			return nil, err
+		case <-timer.C:
+			return nil, nil
+		case <-ctx.Done():
+			return nil, nil
+		}
+	}
+	out := make([]*connectors.Record, 0, min(t.cfg.batch, len(t.leftover)))
+	for {
+		n := min(len(t.leftover), t.cfg.batch-len(out))
+		out = append(out, t.leftover[:n]...)
+		t.leftover = t.leftover[n:]
+		if len(out) == t.cfg.batch {
+			return out, nil
+		}
+		select {
+		case b := <-t.records:
+			t.leftover = b
 		default:
 			return out, nil
 		}
 	}
-	return out, nil
 }
 
 // Commit reads back the offset the runtime stored and lets the reader
@@ -224,10 +232,22 @@ func (t *Task) Stop() error {
 	return err
 }
 
+// snapshotChunk is the most read events the snapshot hands to Poll at
+// once: a channel operation per batch rather than per row.
+const snapshotChunk = 256
+
+// chunk is the snapshot's batch size, no more than max.queue.size.
+func (t *Task) chunk() int { return max(1, min(snapshotChunk, t.cfg.queue)) }
+
 // emit queues a record for Poll.
 func (t *Task) emit(ctx context.Context, rec *connectors.Record) error {
+	return t.emitBatch(ctx, []*connectors.Record{rec})
+}
+
+// emitBatch queues records for Poll, which then owns the slice.
+func (t *Task) emitBatch(ctx context.Context, recs []*connectors.Record) error {
 	select {
-	case t.records <- rec:
+	case t.records <- recs:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
