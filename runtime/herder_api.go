@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"net/http"
+	"net/url"
 	"slices"
+	"strconv"
 
 	"conflux/configs"
 	"conflux/connectors"
@@ -98,9 +101,18 @@ func (w *Worker) ConnectorConfig(ctx context.Context, name string) (map[string]s
 	return maps.Clone(cfg), err
 }
 
-// PutConnectorConfig implements Herder: the config is validated as Kafka
-// Connect validates it, then written to the config topic.
+// PutConnectorConfig implements Herder: the leader validates the config as
+// Kafka Connect validates it, then writes it to the config topic; other
+// workers forward the request to it (POST /connectors to create, PUT
+// /connectors/{name}/config to create or replace, which starts a new
+// connector RUNNING whatever initialState says).
 func (w *Worker) PutConnectorConfig(ctx context.Context, name string, config map[string]string, allowReplace bool, initialState TargetState) (ConnectorInfo, bool, error) {
+	if leader, err := w.leaderTarget(ctx); err != nil || leader != "" {
+		if err != nil {
+			return ConnectorInfo{}, false, err
+		}
+		return w.forwardPut(ctx, leader, name, config, allowReplace, initialState)
+	}
 	snap, err := w.snapshot(ctx)
 	if err != nil {
 		return ConnectorInfo{}, false, err
@@ -124,8 +136,44 @@ func (w *Worker) PutConnectorConfig(ctx context.Context, name string, config map
 	return info, !exists, nil
 }
 
-// PatchConnectorConfig implements Herder.
+// forwardPut sends PutConnectorConfig to the leader.
+func (w *Worker) forwardPut(ctx context.Context, leader, name string, config map[string]string, allowReplace bool, initialState TargetState) (ConnectorInfo, bool, error) {
+	var info ConnectorInfo
+	req := forwardRequest{method: http.MethodPut, path: connectorPath(name, "/config"), body: config, out: &info}
+	if !allowReplace {
+		body := map[string]any{"name": name, "config": config}
+		if initialState != "" {
+			body["initial_state"] = restInitialState(initialState)
+		}
+		req = forwardRequest{method: http.MethodPost, path: "/connectors", body: body, out: &info}
+	}
+	st, err := w.forward(ctx, leader, req)
+	if err != nil {
+		return ConnectorInfo{}, false, err
+	}
+	return info, st == http.StatusCreated, nil
+}
+
+// restInitialState is the initial_state of POST /connectors for a target
+// state.
+func restInitialState(s TargetState) string {
+	if s == TargetStarted {
+		return "RUNNING"
+	}
+	return string(s)
+}
+
+// PatchConnectorConfig implements Herder: the leader merges the patch into
+// the config it knows; other workers forward the patch to it.
 func (w *Worker) PatchConnectorConfig(ctx context.Context, name string, patch map[string]*string) (ConnectorInfo, error) {
+	if leader, err := w.leaderTarget(ctx); err != nil || leader != "" {
+		if err != nil {
+			return ConnectorInfo{}, err
+		}
+		var info ConnectorInfo
+		_, err := w.forward(ctx, leader, forwardRequest{method: http.MethodPatch, path: connectorPath(name, "/config"), body: patch, out: &info})
+		return info, err
+	}
 	snap, err := w.snapshot(ctx)
 	if err != nil {
 		return ConnectorInfo{}, err
@@ -147,7 +195,15 @@ func (w *Worker) PatchConnectorConfig(ctx context.Context, name string, patch ma
 }
 
 // DeleteConnector implements Herder; the connector's source offsets stay.
+// The leader writes the tombstones; other workers forward the request.
 func (w *Worker) DeleteConnector(ctx context.Context, name string) error {
+	if leader, err := w.leaderTarget(ctx); err != nil || leader != "" {
+		if err != nil {
+			return err
+		}
+		_, err := w.forward(ctx, leader, forwardRequest{method: http.MethodDelete, path: connectorPath(name, "")})
+		return err
+	}
 	snap, err := w.snapshot(ctx)
 	if err != nil {
 		return err
@@ -229,10 +285,27 @@ func (w *Worker) TaskConfigs(ctx context.Context, name string) ([]TaskInfo, erro
 	return out, nil
 }
 
-// RestartConnector implements Herder (KIP-745): the instances to restart
-// are marked RESTARTING, then a restart request on the config topic tells
-// their owners to restart them.
+// RestartConnector implements Herder (KIP-745). A plain restart restarts
+// the connector instance on the worker that runs it. Otherwise the leader
+// marks the instances to restart RESTARTING, then writes a restart request
+// to the config topic, which tells their owners to restart them; other
+// workers forward the request to the leader.
 func (w *Worker) RestartConnector(ctx context.Context, name string, includeTasks, onlyFailed bool) (*ConnectorStateInfo, error) {
+	if !includeTasks && !onlyFailed {
+		return nil, w.restartConnectorInstance(ctx, name)
+	}
+	if leader, err := w.leaderTarget(ctx); err != nil || leader != "" {
+		if err != nil {
+			return nil, err
+		}
+		var plan ConnectorStateInfo
+		q := url.Values{"includeTasks": {strconv.FormatBool(includeTasks)}, "onlyFailed": {strconv.FormatBool(onlyFailed)}}
+		st, err := w.forward(ctx, leader, forwardRequest{method: http.MethodPost, path: connectorPath(name, "/restart"), query: q, out: &plan})
+		if err != nil || st == http.StatusNoContent {
+			return nil, err
+		}
+		return &plan, nil
+	}
 	snap, err := w.snapshot(ctx)
 	if err != nil {
 		return nil, err
@@ -241,9 +314,6 @@ func (w *Worker) RestartConnector(ctx context.Context, name string, includeTasks
 		return nil, err
 	}
 	req := configs.RestartRequest{Connector: name, IncludeTasks: includeTasks, OnlyFailed: onlyFailed}
-	if !includeTasks && !onlyFailed {
-		return nil, w.configs.PutRestartRequest(ctx, req)
-	}
 	plan, err := w.connectorStatusIn(snap, name)
 	if err != nil {
 		return nil, err
@@ -280,7 +350,29 @@ func (w *Worker) writeStatus(ctx context.Context, name string, task *TaskID, own
 	}
 }
 
-// RestartTask implements Herder.
+// restartConnectorInstance restarts a connector instance where it runs:
+// here, or on the worker the status topic names as its owner.
+func (w *Worker) restartConnectorInstance(ctx context.Context, name string) error {
+	snap, err := w.snapshot(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := connectorIn(snap, name); err != nil {
+		return err
+	}
+	st, _ := w.statuses.Connector(name)
+	return w.onOwner(ctx, "connector "+name, st.WorkerID,
+		func() bool { return slices.Contains(w.assignment.Connectors, name) },
+		func() error {
+			w.stopConnector(name)
+			w.startConnector(name)
+			return nil
+		},
+		forwardRequest{method: http.MethodPost, path: connectorPath(name, "/restart")})
+}
+
+// RestartTask implements Herder: the task restarts on the worker that runs
+// it, here or on the worker the status topic names as its owner.
 func (w *Worker) RestartTask(ctx context.Context, name string, task int) error {
 	snap, err := w.snapshot(ctx)
 	if err != nil {
@@ -293,30 +385,53 @@ func (w *Worker) RestartTask(ctx context.Context, name string, task int) error {
 		return fmt.Errorf("task %s-%d: %w", name, task, ErrNotFound)
 	}
 	id := TaskID{Connector: name, Task: task}
-	var rerr error
-	owned := false
+	st, _ := w.statuses.Task(status.TaskID(id))
+	return w.onOwner(ctx, "task "+id.String(), st.WorkerID,
+		func() bool { return w.owns(id) },
+		func() error { return w.restartTask(id) },
+		forwardRequest{method: http.MethodPost, path: connectorPath(name, "/tasks/"+strconv.Itoa(task)+"/restart")})
+}
+
+// onOwner runs local on the worker's loop if assigned (called there) says
+// this worker runs the work, and otherwise forwards req to owner, the
+// worker the status topic names. With no other owner known (the work is
+// moving in a rebalance) it fails with MsgStaleConfig (409), as Kafka
+// Connect does.
+func (w *Worker) onOwner(ctx context.Context, what, owner string, assigned func() bool, local func() error, req forwardRequest) error {
+	var (
+		mine bool
+		lerr error
+	)
 	if err := w.queue.do(ctx, func() {
-		if owned = w.owns(id); owned {
-			rerr = w.restartTask(id)
+		if mine = assigned(); mine {
+			lerr = local()
 		}
 	}); err != nil {
 		return err
 	}
-	if owned {
-		return rerr
+	if mine {
+		return lerr
 	}
-	// Another worker runs the task (or none does, mid-rebalance): send the
-	// restart to the owner the status topic names.
-	st, _ := w.statuses.Task(status.TaskID(id))
-	owner := st.WorkerID
-	if forwarded(ctx) || owner == "" || owner == w.id {
-		return fmt.Errorf("%w: task %s is not assigned to this worker (%s); Cannot complete request momentarily due to stale configuration (typically caused by a concurrent config change)", ErrConflict, id, w.id)
+	if owner == "" || owner == w.id {
+		return fmt.Errorf("%w: %s is not assigned to this worker (%s): %s", ErrConflict, what, w.id, MsgStaleConfig)
 	}
-	return w.forwardTaskRestart(ctx, owner, name, task)
+	_, err := w.forward(ctx, w.workerURL(owner), req)
+	return err
 }
 
-// SetTargetState implements Herder.
+// SetTargetState implements Herder. Any worker writes a pause or resume,
+// as in Kafka Connect; a stop, which also empties the task set, is the
+// leader's to write, and other workers forward it.
 func (w *Worker) SetTargetState(ctx context.Context, name string, state TargetState) error {
+	if state == TargetStopped {
+		if leader, err := w.leaderTarget(ctx); err != nil || leader != "" {
+			if err != nil {
+				return err
+			}
+			_, err := w.forward(ctx, leader, forwardRequest{method: http.MethodPut, path: connectorPath(name, "/stop")})
+			return err
+		}
+	}
 	snap, err := w.snapshot(ctx)
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -110,8 +111,15 @@ func (w *Worker) awaitTasksGone(ctx context.Context, name string) error {
 	}
 }
 
-// AlterConnectorOffsets implements Herder.
+// AlterConnectorOffsets implements Herder; the leader changes the offsets,
+// other workers forward the request to it.
 func (w *Worker) AlterConnectorOffsets(ctx context.Context, name string, offs ConnectorOffsets) (string, error) {
+	if leader, err := w.leaderTarget(ctx); err != nil || leader != "" {
+		if err != nil {
+			return "", err
+		}
+		return w.forwardOffsets(ctx, leader, forwardRequest{method: http.MethodPatch, path: connectorPath(name, "/offsets"), body: offs})
+	}
 	snap, err := w.snapshot(ctx)
 	if err != nil {
 		return "", err
@@ -159,8 +167,15 @@ func (w *Worker) AlterConnectorOffsets(ctx context.Context, name string, offs Co
 	return AlteredOffsetsMessage, nil
 }
 
-// ResetConnectorOffsets implements Herder.
+// ResetConnectorOffsets implements Herder; the leader removes the offsets,
+// other workers forward the request to it.
 func (w *Worker) ResetConnectorOffsets(ctx context.Context, name string) (string, error) {
+	if leader, err := w.leaderTarget(ctx); err != nil || leader != "" {
+		if err != nil {
+			return "", err
+		}
+		return w.forwardOffsets(ctx, leader, forwardRequest{method: http.MethodDelete, path: connectorPath(name, "/offsets")})
+	}
 	snap, err := w.snapshot(ctx)
 	if err != nil {
 		return "", err
@@ -185,6 +200,19 @@ func (w *Worker) ResetConnectorOffsets(ctx context.Context, name string) (string
 		return "", err
 	}
 	return ResetOffsetsMessage, nil
+}
+
+// forwardOffsets sends an offsets change to the leader and returns its
+// message.
+func (w *Worker) forwardOffsets(ctx context.Context, leader string, req forwardRequest) (string, error) {
+	var answer struct {
+		Message string `json:"message"`
+	}
+	req.out = &answer
+	if _, err := w.forward(ctx, leader, req); err != nil {
+		return "", err
+	}
+	return answer.Message, nil
 }
 
 // groupOffset is one committed offset of a sink connector's group; offset

@@ -64,6 +64,8 @@ type Worker struct {
 	statuses *status.Store
 	member   *cluster.Member
 	ready    chan struct{}
+	joined   chan struct{} // closed at the first assignment
+	joinOnce sync.Once
 	runErr   atomic.Pointer[error] // why Run ended early, for Healthy
 
 	queue workQueue // closures run by the loop goroutine
@@ -122,6 +124,7 @@ func NewWorker(ctx context.Context, cfg WorkerConfig, opts Options) (*Worker, er
 		metrics:   newMetrics(opts.Metrics),
 		base:      baseSarama("conflux-worker"),
 		ready:     make(chan struct{}),
+		joined:    make(chan struct{}),
 		owned:     make(map[string]bool),
 		conns:     make(map[string]*connectorInstance),
 		tasks:     make(map[TaskID]*runningHandle),

@@ -382,14 +382,20 @@ func newTestCluster(t *testing.T, extra map[string]string) *testCluster {
 		"value.converter.schemas.enable":      "true",
 		configs.KeyOffsetFlushInterval:        "100",
 		configs.KeyScheduledRebalanceMaxDelay: "0",
+		// Members learn of a rebalance at their next heartbeat: keep
+		// rebalances quick, within Kafka's default session timeout.
+		configs.KeyHeartbeatInterval: "300",
 	}
 	maps.Copy(props, extra)
 	return &testCluster{addr: addr, props: props, reg: itestRegistry(), logs: &syncBuffer{}}
 }
 
-// testWorker is a running worker of a testCluster.
+// testWorker is a running worker of a testCluster, with its REST API on
+// loopback at URL (the worker's id is that listener's host:port, so other
+// workers forward requests to it).
 type testWorker struct {
 	*runtime.Worker
+	URL     string
 	metrics *prometheus.Registry
 	cancel  context.CancelFunc
 	done    chan error
@@ -404,19 +410,26 @@ func (c *testCluster) startWorker(t *testing.T) *testWorker {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := c.workers.Add(1)
-	id := fmt.Sprintf("127.0.0.1:%d", 18000+n)
+	c.workers.Add(1)
+	srv := httptest.NewUnstartedServer(nil)
+	id := srv.Listener.Addr().String()
 	logger := slog.New(slog.NewTextHandler(c.logs, &slog.HandlerOptions{Level: slog.LevelDebug})).With("worker", id)
 	metrics := prometheus.NewRegistry()
 	ctx, cancel := context.WithCancel(context.Background())
 	w, err := runtime.NewWorker(ctx, cfg, runtime.Options{WorkerID: id, Registry: c.reg, Logger: logger, Metrics: metrics})
 	if err != nil {
 		cancel()
+		srv.Close()
 		t.Fatal(err)
 	}
-	tw := &testWorker{Worker: w, metrics: metrics, cancel: cancel, done: make(chan error, 1)}
+	srv.Config.Handler = rest.New(rest.Config{Herder: w, Registry: c.reg})
+	srv.Start()
+	tw := &testWorker{Worker: w, URL: srv.URL, metrics: metrics, cancel: cancel, done: make(chan error, 1)}
 	go func() { tw.done <- w.Run(ctx) }()
-	t.Cleanup(func() { tw.stop(t) })
+	t.Cleanup(func() {
+		tw.stop(t)
+		srv.Close()
+	})
 	hctx, hcancel := context.WithTimeout(context.Background(), waitFor)
 	defer hcancel()
 	if err := w.Healthy(hctx); err != nil {

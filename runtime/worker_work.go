@@ -52,6 +52,7 @@ func (h *memberHandler) Assigned(ctx context.Context, a cluster.Assignment, gen 
 	url := a.LeaderURL
 	w.leaderURL.Store(&url)
 	w.membership.Store(w.membershipOf(a, gen))
+	w.joinOnce.Do(func() { close(w.joined) })
 	w.queue.do(ctx, func() {
 		w.assignment = a.Assigned
 		w.reconcile()

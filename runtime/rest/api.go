@@ -218,9 +218,12 @@ func (a *api) handle(h handlerFunc) http.HandlerFunc {
 }
 
 // call runs one Herder call with the request timeout and maps its error.
+// The call's context carries the request's forward query parameter, which
+// tells the worker whether it may pass the request on to another worker.
 func (a *api) call(r *http.Request, m herderMessages, f func(ctx context.Context) error) error {
 	ctx, cancel := context.WithTimeout(r.Context(), a.timeout)
 	defer cancel()
+	ctx = runtime.WithForwarding(ctx, runtime.ForwardingOf(r.URL.Query().Get("forward")))
 	return herderError(ctx, f(ctx), m)
 }
 

@@ -107,9 +107,6 @@ func (a *api) restartTask(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if err := a.call(r, herderMessages{notFound: msg(strconv.Itoa(id))}, func(ctx context.Context) error {
-		if !queryBool(r, "forward", true) {
-			ctx = runtime.WithoutForwarding(ctx)
-		}
 		return a.herder.RestartTask(ctx, name, id)
 	}); err != nil {
 		return err
