@@ -4,6 +4,7 @@ package configs
 const (
 	KeyBootstrapServers              = "bootstrap.servers"
 	KeyGroupID                       = "group.id"
+	KeyGroupInstanceID               = "group.instance.id"
 	KeyConfigStorageTopic            = "config.storage.topic"
 	KeyOffsetStorageTopic            = "offset.storage.topic"
 	KeyStatusStorageTopic            = "status.storage.topic"
@@ -116,6 +117,8 @@ func WorkerDef() *Def {
 			Documentation: "Milliseconds between heartbeats to the group coordinator; keep it below a third of session.timeout.ms."}).
 		Define(Key{Name: KeyRebalanceTimeout, Type: TypeInt, Default: 60000, Importance: High, Validator: AtLeast(1),
 			Documentation: "Milliseconds each worker has to rejoin the group during a rebalance."}).
+		Define(Key{Name: KeyGroupInstanceID, Type: TypeString, Importance: Low,
+			Documentation: "Static membership (KIP-345): an id unique to this worker and stable across its restarts, such as its host name. A worker restarted with it takes its own place in the group at once and gets its connectors and tasks back, instead of waiting for its old session to time out. Null means a dynamic member."}).
 		Define(Key{Name: KeyScheduledRebalanceMaxDelay, Type: TypeInt, Default: 300000, Importance: Low, Validator: AtLeast(0),
 			Documentation: "Milliseconds a departed worker's connectors and tasks stay unassigned, waiting for it to come back, before they are spread over the other workers; 0 reassigns at once."}).
 		Define(Key{Name: KeyConnectProtocol, Type: TypeString, Default: ProtocolSessioned, Importance: Low,

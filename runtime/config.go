@@ -25,6 +25,9 @@ type WorkerConfig struct {
 	// OffsetFlushInterval is how often source offsets are flushed and sink
 	// offsets committed; OffsetFlushTimeout bounds one flush.
 	OffsetFlushInterval, OffsetFlushTimeout time.Duration
+	// GroupInstanceID is group.instance.id: the worker's id as a static
+	// member of the group, "" for a dynamic member.
+	GroupInstanceID string
 	// Group membership timings.
 	SessionTimeout, HeartbeatInterval, RebalanceTimeout time.Duration
 	// ScheduledRebalanceMaxDelay is how long a departed worker's work waits
@@ -59,6 +62,7 @@ func ParseWorkerConfig(raw map[string]string) (WorkerConfig, error) {
 	c := WorkerConfig{
 		BootstrapServers:           v.List(configs.KeyBootstrapServers),
 		GroupID:                    v.String(configs.KeyGroupID),
+		GroupInstanceID:            v.String(configs.KeyGroupInstanceID),
 		ConfigTopic:                v.String(configs.KeyConfigStorageTopic),
 		OffsetTopic:                v.String(configs.KeyOffsetStorageTopic),
 		StatusTopic:                v.String(configs.KeyStatusStorageTopic),

@@ -291,6 +291,7 @@ func (w *Worker) open(ctx context.Context) error {
 		Brokers:                    w.cfg.BootstrapServers,
 		GroupID:                    w.cfg.GroupID,
 		URL:                        w.url,
+		InstanceID:                 w.cfg.GroupInstanceID,
 		Protocol:                   w.cfg.ConnectProtocol,
 		SessionTimeout:             w.cfg.SessionTimeout,
 		HeartbeatInterval:          w.cfg.HeartbeatInterval,

@@ -36,6 +36,13 @@ type Config struct {
 	// URL is this worker's advertised REST URL, which other workers use to
 	// reach the leader. Required.
 	URL string
+	// InstanceID, when set, makes the member a static member of the group
+	// (group.instance.id, KIP-345): a worker restarted with the same id
+	// takes its predecessor's place in the group at once, where a new
+	// member id would wait for the old one's session to expire. Two live
+	// workers must never share it; the second to join fences the first,
+	// whose Run then ends with ErrFatalGroupError. It needs Kafka 2.3.
+	InstanceID string
 	// Protocol is connect.protocol: ProtocolEager, ProtocolCompatible or
 	// ProtocolSessioned (the default).
 	Protocol string
@@ -125,6 +132,9 @@ func (c *Config) validate() error {
 	}
 	if c.Sarama != nil && !c.Sarama.Version.IsAtLeast(sarama.V0_10_1_0) {
 		return fmt.Errorf("%w: Kafka protocol version %s is older than 0.10.1", ErrInvalidConfig, c.Sarama.Version)
+	}
+	if c.InstanceID != "" && c.Sarama != nil && !c.Sarama.Version.IsAtLeast(sarama.V2_3_0_0) {
+		return fmt.Errorf("%w: a group instance id needs Kafka protocol version 2.3, not %s", ErrInvalidConfig, c.Sarama.Version)
 	}
 	return nil
 }

@@ -142,12 +142,23 @@ func (c *coordinator) joinRequest(memberID string) *sarama.JoinGroupRequest {
 	req.SessionTimeout = millis(c.cfg.SessionTimeout)
 	req.RebalanceTimeout = millis(c.cfg.RebalanceTimeout)
 	req.ProtocolType = ProtocolType
+	req.GroupInstanceId = c.instanceID()
 	return req
+}
+
+// instanceID returns the member's group.instance.id, nil for a dynamic
+// member.
+func (c *coordinator) instanceID() *string {
+	if c.cfg.InstanceID == "" {
+		return nil
+	}
+	id := c.cfg.InstanceID
+	return &id
 }
 
 func (c *coordinator) syncRequest(memberID string, gen int32, protocol string, assignments map[string][]byte) *sarama.SyncGroupRequest {
 	v := c.version()
-	req := &sarama.SyncGroupRequest{GroupId: c.cfg.GroupID, MemberId: memberID, GenerationId: gen}
+	req := &sarama.SyncGroupRequest{GroupId: c.cfg.GroupID, MemberId: memberID, GenerationId: gen, GroupInstanceId: c.instanceID()}
 	switch {
 	case v.IsAtLeast(sarama.V2_5_0_0):
 		req.Version = 5
@@ -170,7 +181,7 @@ func (c *coordinator) syncRequest(memberID string, gen int32, protocol string, a
 
 func (c *coordinator) heartbeatRequest(memberID string, gen int32) *sarama.HeartbeatRequest {
 	v := c.version()
-	req := &sarama.HeartbeatRequest{GroupId: c.cfg.GroupID, MemberId: memberID, GenerationId: gen}
+	req := &sarama.HeartbeatRequest{GroupId: c.cfg.GroupID, MemberId: memberID, GenerationId: gen, GroupInstanceId: c.instanceID()}
 	switch {
 	case v.IsAtLeast(sarama.V2_4_0_0):
 		req.Version = 4
@@ -189,7 +200,7 @@ func (c *coordinator) leaveRequest(memberID string) *sarama.LeaveGroupRequest {
 	// Both member fields are set: sarama may lower the version below 3,
 	// which names the member directly instead of in a list.
 	req := &sarama.LeaveGroupRequest{GroupId: c.cfg.GroupID, MemberId: memberID,
-		Members: []sarama.MemberIdentity{{MemberId: memberID}}}
+		Members: []sarama.MemberIdentity{{MemberId: memberID, GroupInstanceId: c.instanceID()}}}
 	switch {
 	case v.IsAtLeast(sarama.V2_4_0_0):
 		req.Version = 4
