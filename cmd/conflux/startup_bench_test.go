@@ -39,11 +39,11 @@ func freeAddr(tb testing.TB) string {
 	return ln.Addr().String()
 }
 
-// startBroker execs `conflux broker` and returns once it accepts a TCP
-// connection, with the time that took.
-func startBroker(tb testing.TB, bin, dataDir, addr string) (*exec.Cmd, time.Duration) {
+// startBroker execs `conflux broker` with extra arguments and returns once
+// it accepts a TCP connection, with the time that took.
+func startBroker(tb testing.TB, bin, dataDir, addr string, extra ...string) (*exec.Cmd, time.Duration) {
 	tb.Helper()
-	cmd := exec.Command(bin, "broker", "--listen", addr, "--data-dir", dataDir, "--log-level", "warn")
+	cmd := exec.Command(bin, append([]string{"broker", "--listen", addr, "--data-dir", dataDir, "--log-level", "warn"}, extra...)...)
 	cmd.Stderr = os.Stderr
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
