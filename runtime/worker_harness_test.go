@@ -58,7 +58,7 @@ var (
 	probeIDs atomic.Int64
 )
 
-func registerProbe(t *testing.T, p any) string {
+func registerProbe(t testing.TB, p any) string {
 	id := fmt.Sprintf("probe-%d", probeIDs.Add(1))
 	probes.Store(id, p)
 	t.Cleanup(func() { probes.Delete(id) })
@@ -120,7 +120,7 @@ type sourceStart struct {
 	offset map[string]any
 }
 
-func newSourceProbe(t *testing.T, topic string, total int64) (*sourceProbe, string) {
+func newSourceProbe(t testing.TB, topic string, total int64) (*sourceProbe, string) {
 	p := &sourceProbe{topic: topic}
 	p.total.Store(total)
 	p.failAt.Store(-1)
@@ -152,9 +152,19 @@ func (c *probeSourceConnector) Start(_ context.Context, _ connectors.ConnectorCo
 }
 
 // TaskConfigs hands the connector's config to its one task, as most
-// connectors do.
+// connectors do; with "probe.tasks" = n it makes n tasks, each told its
+// number in "probe.task".
 func (c *probeSourceConnector) TaskConfigs(int) ([]map[string]string, error) {
-	return []map[string]string{maps.Clone(c.config)}, nil
+	n, _ := strconv.Atoi(c.config["probe.tasks"])
+	if n <= 1 {
+		return []map[string]string{maps.Clone(c.config)}, nil
+	}
+	out := make([]map[string]string, n)
+	for i := range out {
+		out[i] = maps.Clone(c.config)
+		out[i]["probe.task"] = strconv.Itoa(i)
+	}
+	return out, nil
 }
 func (c *probeSourceConnector) Stop() error                    { return nil }
 func (c *probeSourceConnector) NewTask() connectors.SourceTask { return &probeSourceTask{} }
@@ -241,7 +251,7 @@ type gotRecord struct {
 	headers   connectors.Headers
 }
 
-func newSinkProbe(t *testing.T) (*sinkProbe, string) {
+func newSinkProbe(t testing.TB) (*sinkProbe, string) {
 	p := &sinkProbe{holdBack: make(map[connectors.TopicPartition]int64), safe: make(map[connectors.TopicPartition]int64)}
 	return p, registerProbe(t, p)
 }
@@ -259,7 +269,7 @@ func (p *sinkProbe) count() int {
 }
 
 // waitRecords waits until the probe received at least n records.
-func (p *sinkProbe) waitRecords(t *testing.T, n int) []gotRecord {
+func (p *sinkProbe) waitRecords(t testing.TB, n int) []gotRecord {
 	t.Helper()
 	eventually(t, fmt.Sprintf("the sink receives %d records", n), func() error {
 		if got := p.count(); got < n {
@@ -363,7 +373,7 @@ var clusterIDs atomic.Int64
 
 // newTestCluster starts a broker and describes a Connect cluster on it;
 // extra worker settings replace the defaults.
-func newTestCluster(t *testing.T, extra map[string]string) *testCluster {
+func newTestCluster(t testing.TB, extra map[string]string) *testCluster {
 	t.Helper()
 	addr := brokertest.StartWith(t, broker.Config{GroupInitialRebalanceDelay: -1})
 	name := fmt.Sprintf("itest-%d", clusterIDs.Add(1))
@@ -404,7 +414,7 @@ type testWorker struct {
 
 // startWorker starts a worker of the cluster; it is stopped when the test
 // ends, if the test does not stop it first.
-func (c *testCluster) startWorker(t *testing.T) *testWorker {
+func (c *testCluster) startWorker(t testing.TB) *testWorker {
 	t.Helper()
 	cfg, err := runtime.ParseWorkerConfig(c.props)
 	if err != nil {
@@ -440,7 +450,7 @@ func (c *testCluster) startWorker(t *testing.T) *testWorker {
 
 // stop stops the worker and waits for Run to return, which must be a clean
 // stop.
-func (w *testWorker) stop(t *testing.T) {
+func (w *testWorker) stop(t testing.TB) {
 	t.Helper()
 	w.once.Do(func() {
 		w.cancel()
@@ -457,7 +467,7 @@ func (w *testWorker) stop(t *testing.T) {
 
 // eventually polls cond until it returns nil, failing the test with its
 // last error after waitFor.
-func eventually(t *testing.T, what string, cond func() error) {
+func eventually(t testing.TB, what string, cond func() error) {
 	t.Helper()
 	deadline := time.Now().Add(waitFor)
 	for {
@@ -474,7 +484,7 @@ func eventually(t *testing.T, what string, cond func() error) {
 
 // consistently checks cond holds during d, for what must not happen: it is
 // an observation window, not a synchronisation.
-func consistently(t *testing.T, d time.Duration, what string, cond func() error) {
+func consistently(t testing.TB, d time.Duration, what string, cond func() error) {
 	t.Helper()
 	deadline := time.Now().Add(d)
 	for time.Now().Before(deadline) {
@@ -485,14 +495,14 @@ func consistently(t *testing.T, d time.Duration, what string, cond func() error)
 	}
 }
 
-func ctxT(t *testing.T) context.Context {
+func ctxT(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
 	t.Cleanup(cancel)
 	return ctx
 }
 
 // createConnector creates a connector through the Herder.
-func createConnector(t *testing.T, h runtime.Herder, name string, config map[string]string) {
+func createConnector(t testing.TB, h runtime.Herder, name string, config map[string]string) {
 	t.Helper()
 	config = maps.Clone(config)
 	config[configs.KeyName] = name
@@ -512,7 +522,7 @@ func states(st runtime.ConnectorStateInfo) string {
 
 // waitStates waits until the connector and its tasks are in the given
 // states, "RUNNING RUNNING" say, and returns that status.
-func waitStates(t *testing.T, h runtime.Herder, name, want string) runtime.ConnectorStateInfo {
+func waitStates(t testing.TB, h runtime.Herder, name, want string) runtime.ConnectorStateInfo {
 	t.Helper()
 	var st runtime.ConnectorStateInfo
 	eventually(t, fmt.Sprintf("connector %s to be %s", name, want), func() error {
@@ -530,7 +540,7 @@ func waitStates(t *testing.T, h runtime.Herder, name, want string) runtime.Conne
 
 // Kafka helpers, on franz-go.
 
-func kafkaClient(t *testing.T, addr string, opts ...kgo.Opt) *kgo.Client {
+func kafkaClient(t testing.TB, addr string, opts ...kgo.Opt) *kgo.Client {
 	t.Helper()
 	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(addr)}, opts...)...)
 	if err != nil {
@@ -540,7 +550,7 @@ func kafkaClient(t *testing.T, addr string, opts ...kgo.Opt) *kgo.Client {
 	return cl
 }
 
-func createTopic(t *testing.T, addr, topic string, partitions int32) {
+func createTopic(t testing.TB, addr, topic string, partitions int32) {
 	t.Helper()
 	adm := kadm.NewClient(kafkaClient(t, addr))
 	if _, err := adm.CreateTopic(ctxT(t), partitions, 1, nil, topic); err != nil {
@@ -549,7 +559,7 @@ func createTopic(t *testing.T, addr, topic string, partitions int32) {
 }
 
 // produce writes records with acks=all and fails the test on any error.
-func produce(t *testing.T, addr string, recs ...*kgo.Record) {
+func produce(t testing.TB, addr string, recs ...*kgo.Record) {
 	t.Helper()
 	cl := kafkaClient(t, addr, kgo.RecordPartitioner(kgo.ManualPartitioner()))
 	if err := cl.ProduceSync(ctxT(t), recs...).FirstErr(); err != nil {
@@ -558,7 +568,7 @@ func produce(t *testing.T, addr string, recs ...*kgo.Record) {
 }
 
 // readTopic reads a topic from its start to its current end.
-func readTopic(t *testing.T, addr, topic string) []*kgo.Record {
+func readTopic(t testing.TB, addr, topic string) []*kgo.Record {
 	t.Helper()
 	ctx := ctxT(t)
 	adm := kadm.NewClient(kafkaClient(t, addr))
@@ -596,7 +606,7 @@ func readTopic(t *testing.T, addr, topic string) []*kgo.Record {
 }
 
 // groupOffsets returns a group's committed offsets of one topic.
-func groupOffsets(t *testing.T, addr, group, topic string) map[int32]int64 {
+func groupOffsets(t testing.TB, addr, group, topic string) map[int32]int64 {
 	t.Helper()
 	adm := kadm.NewClient(kafkaClient(t, addr))
 	resp, err := adm.FetchOffsets(ctxT(t), group)
@@ -613,7 +623,7 @@ func groupOffsets(t *testing.T, addr, group, topic string) map[int32]int64 {
 }
 
 // endOffsets returns a topic's end offsets.
-func endOffsets(t *testing.T, addr, topic string) map[int32]int64 {
+func endOffsets(t testing.TB, addr, topic string) map[int32]int64 {
 	t.Helper()
 	adm := kadm.NewClient(kafkaClient(t, addr))
 	ends, err := adm.ListEndOffsets(ctxT(t), topic)
@@ -629,7 +639,7 @@ func endOffsets(t *testing.T, addr, topic string) map[int32]int64 {
 // keeps that text).
 var seqRE = regexp.MustCompile(`value-(\d+)`)
 
-func seqOf(t *testing.T, value []byte) int64 {
+func seqOf(t testing.TB, value []byte) int64 {
 	t.Helper()
 	m := seqRE.FindSubmatch(value)
 	if m == nil {
@@ -641,7 +651,7 @@ func seqOf(t *testing.T, value []byte) int64 {
 
 // restGet calls the REST API served over the worker and decodes the JSON
 // answer into out.
-func restGet(t *testing.T, w *testWorker, reg *connectors.Registry, path string, out any) int {
+func restGet(t testing.TB, w *testWorker, reg *connectors.Registry, path string, out any) int {
 	t.Helper()
 	srv := httptest.NewServer(rest.New(rest.Config{Herder: w.Worker, Registry: reg}))
 	defer srv.Close()
@@ -658,7 +668,7 @@ func restGet(t *testing.T, w *testWorker, reg *connectors.Registry, path string,
 
 // statusRecord returns the latest value of key in the status topic, as
 // another reader of the topic sees it.
-func statusRecord(t *testing.T, c *testCluster, key string) map[string]any {
+func statusRecord(t testing.TB, c *testCluster, key string) map[string]any {
 	t.Helper()
 	var last []byte
 	for _, r := range readTopic(t, c.addr, c.props[configs.KeyStatusStorageTopic]) {
