@@ -13,7 +13,7 @@ import (
 )
 
 // restDo sends one REST request to base and returns the status and body.
-func restDo(t *testing.T, method, base, path, body string) (int, string) {
+func restDo(t testing.TB, method, base, path, body string) (int, string) {
 	t.Helper()
 	var rd io.Reader
 	if body != "" {
@@ -37,7 +37,7 @@ func restDo(t *testing.T, method, base, path, body string) (int, string) {
 
 // expectREST sends a request and fails the test unless it answers want; the
 // body is returned.
-func expectREST(t *testing.T, w *testWorker, method, path, body string, want int) string {
+func expectREST(t testing.TB, w *testWorker, method, path, body string, want int) string {
 	t.Helper()
 	got, answer := restDo(t, method, w.URL, path, body)
 	if got != want {
@@ -48,7 +48,7 @@ func expectREST(t *testing.T, w *testWorker, method, path, body string, want int
 
 // twoWorkers starts a leader and a follower and waits until both are in
 // one generation.
-func twoWorkers(t *testing.T, c *testCluster) (leader, follower *testWorker) {
+func twoWorkers(t testing.TB, c *testCluster) (leader, follower *testWorker) {
 	t.Helper()
 	leader = c.startWorker(t)
 	follower = c.startWorker(t)
@@ -182,5 +182,37 @@ func TestWorkerHerderForwards(t *testing.T) {
 	waitStates(t, leader, "via-follower", "RUNNING RUNNING")
 	if err := follower.DeleteConnector(ctxT(t), "nobody"); !errors.Is(err, runtime.ErrNotFound) {
 		t.Errorf("delete of an unknown connector through the follower: %v, want ErrNotFound", err)
+	}
+}
+
+// BenchmarkRESTLeaderVsFollower measures REST latency on a two-worker
+// cluster through the leader and through the follower, which forwards to
+// the leader: a config update of a stopped connector (a write to the
+// config topic) and, as a read that is never forwarded, GET of its config.
+func BenchmarkRESTLeaderVsFollower(b *testing.B) {
+	c := newTestCluster(b, nil)
+	leader, follower := twoWorkers(b, c)
+	_, id := newSourceProbe(b, "bench-forwarded", 0)
+	createConnector(b, leader, "bench", map[string]string{"connector.class": probeSourceClass, "probe": id, "tasks.max": "1"})
+	waitStates(b, leader, "bench", "RUNNING RUNNING")
+	if err := leader.SetTargetState(ctxT(b), "bench", runtime.TargetStopped); err != nil {
+		b.Fatal(err)
+	}
+	waitStates(b, leader, "bench", "STOPPED")
+	for _, via := range []struct {
+		name string
+		w    *testWorker
+	}{{"leader", leader}, {"follower", follower}} {
+		b.Run("update/"+via.name, func(b *testing.B) {
+			for i := range b.N {
+				update := fmt.Sprintf(`{"connector.class":%q,"probe":%q,"tasks.max":"1","extra":"%d"}`, probeSourceClass, id, i)
+				expectREST(b, via.w, http.MethodPut, "/connectors/bench/config", update, http.StatusOK)
+			}
+		})
+		b.Run("get/"+via.name, func(b *testing.B) {
+			for range b.N {
+				expectREST(b, via.w, http.MethodGet, "/connectors/bench/config", "", http.StatusOK)
+			}
+		})
 	}
 }
