@@ -198,7 +198,9 @@ func (w *Worker) ID() string { return w.id }
 // Run opens the internal topics, joins the Connect cluster and runs the
 // assigned connectors and tasks until ctx ends; it then stops them
 // gracefully, leaves the group and closes the stores. It returns nil after
-// a clean stop, or the error that kept the worker from starting.
+// a clean stop, the error that kept the worker from starting, or, having
+// stopped its work, the error wrapping cluster.ErrFatalGroupError that
+// ended its membership (another worker took its group.instance.id).
 func (w *Worker) Run(ctx context.Context) error {
 	if err := w.open(ctx); err != nil {
 		w.runErr.Store(&err)
@@ -206,11 +208,24 @@ func (w *Worker) Run(ctx context.Context) error {
 	}
 	memberCtx, stopMember := context.WithCancel(context.Background())
 	memberDone := make(chan error, 1)
-	go func() { memberDone <- w.member.Run(memberCtx) }()
+	// A member that ends on its own (fenced by a worker with the same
+	// group.instance.id, or refused by the coordinator) has stopped the
+	// work and left the group: the worker ends with its error.
+	loopCtx, stopLoop := context.WithCancel(ctx)
+	defer stopLoop()
+	var fatal error
+	go func() {
+		err := w.member.Run(memberCtx)
+		if memberCtx.Err() == nil {
+			fatal = err
+			stopLoop()
+		}
+		memberDone <- err
+	}()
 	close(w.ready)
 	w.logger.Info("worker started", "worker", w.id, "group", w.cfg.GroupID, "cluster", w.clusterID)
 
-	w.queue.run(ctx)
+	w.queue.run(loopCtx)
 
 	// Shut down: stop the work first so that its last offsets and statuses
 	// are written, then leave the group and close the stores. The member
@@ -222,7 +237,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		w.stopAll()
 	})
 	stopMember()
-	if err := <-memberDone; err != nil && !errors.Is(err, context.Canceled) {
+	if err := <-memberDone; err != nil && !errors.Is(err, context.Canceled) && fatal == nil {
 		w.logger.Warn("leaving the Connect group", "error", err)
 	}
 	fctx, cancel := context.WithTimeout(context.Background(), w.cfg.OffsetFlushTimeout)
@@ -230,7 +245,10 @@ func (w *Worker) Run(ctx context.Context) error {
 	if err := w.statuses.Flush(fctx); err != nil {
 		w.logger.Warn("statuses not all written at shutdown", "error", err)
 	}
-	return errors.Join(w.statuses.Close(), w.offsets.Close(), w.configs.Close())
+	if fatal != nil {
+		fatal = fmt.Errorf("worker %s left the Connect group: %w", w.id, fatal)
+	}
+	return errors.Join(fatal, w.statuses.Close(), w.offsets.Close(), w.configs.Close())
 }
 
 // replicationHint adds to an internal topic's replication-factor error the
