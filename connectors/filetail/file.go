@@ -38,6 +38,7 @@ type tailFile struct {
 	partition map[string]any
 	fp        fingerprint
 	join      *joiner // nil without multiline
+	tpl       recordTemplate
 
 	buf        []byte
 	start, end int
