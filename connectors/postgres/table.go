@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -238,9 +239,20 @@ func (t *table) source(src sourceInfo, prefix string) *connectors.Struct {
 	}
 	if src.lsn != 0 {
 		s.SetAt(srcLSN, int64(src.lsn))
-		s.SetAt(srcSequence, fmt.Sprintf(`["%d","%d"]`, src.lastCommit, src.lsn))
+		s.SetAt(srcSequence, sequence(src.lastCommit, src.lsn))
 	}
 	return s
+}
+
+// sequence is Debezium's source.sequence: ["<last commit LSN>","<LSN>"].
+func sequence(lastCommit, lsn uint64) string {
+	b := make([]byte, 0, 48)
+	b = append(b, `["`...)
+	b = strconv.AppendUint(b, lastCommit, 10)
+	b = append(b, `","`...)
+	b = strconv.AppendUint(b, lsn, 10)
+	b = append(b, `"]`...)
+	return string(b)
 }
 
 // envelope builds a change event's value.
