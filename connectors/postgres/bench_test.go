@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"conflux/internal/pgtest"
 )
 
 // benchRows is the table size of the snapshot benchmark:
@@ -19,14 +21,10 @@ func benchRows() int {
 	return 1_000_000
 }
 
-// benchTable is a 10-column table like the ones the published figures use.
-const benchTable = `CREATE TABLE public.bench (id bigint PRIMARY KEY, customer text NOT NULL, email text, amount numeric(12,2),
-	qty int, price double precision, country char(2), created timestamptz, paid boolean, note text)`
+// benchTable is the benchmarks' 10-column table.
+var benchTable = pgtest.BenchTable("bench")
 
-func benchInsert(from, to int) string {
-	return fmt.Sprintf(`INSERT INTO public.bench SELECT g, 'customer-' || g, 'c' || g || '@example.com', (g %% 100000) / 100.0,
-		g %% 10, g * 0.5, 'FR', now(), g %% 2 = 0, 'a note of some length for row ' || g FROM generate_series(%d, %d) g`, from, to)
-}
+func benchInsert(from, to int) string { return pgtest.BenchInsert("bench", from, to) }
 
 // drain polls the task until n change records arrived, committing as the
 // runtime does, and returns when the last came.

@@ -28,10 +28,7 @@ func BenchmarkPostgresSnapshotToTopic(b *testing.B) {
 	TuneGC(ctx)
 	pg := pgtest.Start(b)
 	db := pg.CreateDatabase(b, "bench")
-	pg.Exec(b, db, `CREATE TABLE public.bench (id bigint PRIMARY KEY, customer text NOT NULL, email text, amount numeric(12,2),
-		qty int, price double precision, country char(2), created timestamptz, paid boolean, note text)`,
-		fmt.Sprintf(`INSERT INTO public.bench SELECT g, 'customer-' || g, 'c' || g || '@example.com', (g %% 100000) / 100.0,
-		g %% 10, g * 0.5, 'FR', now(), g %% 2 = 0, 'a note of some length for row ' || g FROM generate_series(1, %d) g`, rows),
+	pg.Exec(b, db, pgtest.BenchTable("bench"), pgtest.BenchInsert("bench", 1, rows),
 		"VACUUM ANALYZE public.bench")
 	for i := range b.N {
 		b.StopTimer()

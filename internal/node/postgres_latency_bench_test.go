@@ -36,8 +36,7 @@ func benchStreamLatency(b *testing.B, rate int) {
 	TuneGC(ctx)
 	pg := pgtest.Start(b)
 	db := pg.CreateDatabase(b, "bench")
-	pg.Exec(b, db, `CREATE TABLE public.ticks (id bigint PRIMARY KEY, customer text NOT NULL, email text, amount numeric(12,2),
-		qty int, price double precision, country char(2), created timestamptz, paid boolean, note text)`)
+	pg.Exec(b, db, pgtest.BenchTable("ticks"))
 	bc := broker.DefaultConfig() // with auto-created topics, like the embedded broker
 	bc.Listen, bc.DataDir, bc.GroupInitialRebalanceDelay = "", "", -1
 	bootstrap := brokertest.StartWith(b, bc)
@@ -52,8 +51,7 @@ func benchStreamLatency(b *testing.B, rate int) {
 		b.Fatal(err)
 	}
 	insert := func(from, to int) {
-		if _, err := writer.Exec(ctx, fmt.Sprintf(`INSERT INTO public.ticks SELECT g, 'customer-' || g, 'c' || g || '@example.com',
-			(g %% 100000) / 100.0, g %% 10, g * 0.5, 'FR', now(), g %% 2 = 0, 'a note for row ' || g FROM generate_series(%d, %d) g`, from, to)); err != nil {
+		if _, err := writer.Exec(ctx, pgtest.BenchInsert("ticks", from, to)); err != nil {
 			b.Fatal(err)
 		}
 	}

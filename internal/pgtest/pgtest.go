@@ -298,3 +298,17 @@ func (s *Server) Exec(t testing.TB, db string, statements ...string) {
 		}
 	}
 }
+
+// BenchTable is the statement creating the benchmarks' 10-column table
+// public.<name>, shaped like the tables of published CDC figures.
+func BenchTable(name string) string {
+	return `CREATE TABLE public.` + name + ` (id bigint PRIMARY KEY, customer text NOT NULL, email text, amount numeric(12,2),
+		qty int, price double precision, country char(2), created timestamptz, paid boolean, note text)`
+}
+
+// BenchInsert is the statement inserting rows from to to (inclusive) into a
+// BenchTable.
+func BenchInsert(name string, from, to int) string {
+	return fmt.Sprintf(`INSERT INTO public.%s SELECT g, 'customer-' || g, 'c' || g || '@example.com', (g %% 100000) / 100.0,
+		g %% 10, g * 0.5, 'FR', now(), g %% 2 = 0, 'a note of some length for row ' || g FROM generate_series(%d, %d) g`, name, from, to)
+}
