@@ -196,14 +196,17 @@ func waitHTTP(tb testing.TB, url string, within time.Duration) {
 }
 
 // residentMB returns a process's resident set size in MB.
-func residentMB(tb testing.TB, pid int) float64 {
+func residentMB(tb testing.TB, pid int) float64 { return procStatusMB(tb, pid, "VmRSS") }
+
+// procStatusMB reads a size in kB from /proc/<pid>/status, in MB.
+func procStatusMB(tb testing.TB, pid int, field string) float64 {
 	tb.Helper()
 	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		tb.Fatal(err)
 	}
 	for _, line := range strings.Split(string(status), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+		if rest, ok := strings.CutPrefix(line, field+":"); ok {
 			kb, err := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")))
 			if err != nil {
 				tb.Fatal(err)
@@ -211,6 +214,6 @@ func residentMB(tb testing.TB, pid int) float64 {
 			return float64(kb) / 1024
 		}
 	}
-	tb.Fatal("no VmRSS in /proc status")
+	tb.Fatalf("no %s in /proc status", field)
 	return 0
 }
