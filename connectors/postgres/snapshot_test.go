@@ -66,3 +66,46 @@ func TestSnapshotThenStreamNoGapNoDuplicate(t *testing.T) {
 		t.Errorf("record key %v on %s", h.got[0].Key, h.got[0].Topic)
 	}
 }
+
+// TestPollHonoursMaxBatchSize snapshots two tables and streams a
+// transaction with max.batch.size smaller than the reader's batches and
+// max.queue.size not a multiple of it: no poll returns more than
+// max.batch.size records, every row arrives once and in order, and only the
+// snapshot's last event says snapshot=last.
+func TestPollHonoursMaxBatchSize(t *testing.T) {
+	h := newHarness(t,
+		"CREATE TABLE public.a (id int PRIMARY KEY)", "CREATE TABLE public.b (id int PRIMARY KEY)",
+		"INSERT INTO public.a SELECT generate_series(1, 25)", "INSERT INTO public.b SELECT generate_series(1, 12)")
+	h.config["max.batch.size"], h.config["max.queue.size"] = "3", "7"
+	h.start()
+	h.pg.Exec(t, h.db, "INSERT INTO public.b SELECT generate_series(13, 30)")
+	var got []*connectors.Record
+	for len(changes(got, "dbserver1.public.b")) < 30 {
+		recs, err := h.task.Poll(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(recs) > 3 {
+			t.Fatalf("poll returned %d records, max.batch.size is 3", len(recs))
+		}
+		got = append(got, recs...)
+	}
+	a, b := changes(got, "dbserver1.public.a"), changes(got, "dbserver1.public.b")
+	lasts := 0
+	for i, ev := range append(a, b...) {
+		if ev.Get("source").(*connectors.Struct).Get("snapshot") == "last" {
+			lasts++
+			if i != len(a)+11 {
+				t.Errorf("snapshot=last on event %d, want the snapshot's last (%d)", i, len(a)+11)
+			}
+		}
+	}
+	if len(a) != 25 || len(b) != 30 || lasts != 1 {
+		t.Fatalf("got %d events of a, %d of b, %d marked last; want 25, 30, 1", len(a), len(b), lasts)
+	}
+	for i, ev := range b {
+		if id := field(ev, "after", "id"); id != int32(i+1) {
+			t.Fatalf("event %d of b has id %v, want %d", i, id, i+1)
+		}
+	}
+}
