@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pglogrepl"
@@ -253,6 +252,13 @@ func (r *reader) copyData(ctx context.Context, data []byte) error {
 		if err != nil {
 			return err
 		}
+		if len(x.WALData) > 0 && (x.WALData[0] == 'I' || x.WALData[0] == 'U' || x.WALData[0] == 'D') {
+			m, err := parseRowChange(x.WALData)
+			if err != nil {
+				return fmt.Errorf("decode pgoutput message at %s: %w", x.WALStart, err)
+			}
+			return r.rowChange(ctx, m, x.WALStart)
+		}
 		msg, err := pglogrepl.Parse(x.WALData)
 		if err != nil {
 			return fmt.Errorf("decode pgoutput message at %s: %w", x.WALStart, err)
@@ -270,18 +276,6 @@ func (r *reader) message(ctx context.Context, msg pglogrepl.Message, at pglogrep
 		return r.relation(ctx, m)
 	case *pglogrepl.BeginMessage:
 		r.inTx, r.xid, r.commitTime = true, m.Xid, m.CommitTime
-	case *pglogrepl.InsertMessage:
-		if tb := r.relations[m.RelationID]; tb != nil && !cfg.skipped["c"] {
-			return r.change(ctx, tb, "c", nil, m.Tuple, at)
-		}
-	case *pglogrepl.UpdateMessage:
-		if tb := r.relations[m.RelationID]; tb != nil && !cfg.skipped["u"] {
-			return r.change(ctx, tb, "u", m.OldTuple, m.NewTuple, at)
-		}
-	case *pglogrepl.DeleteMessage:
-		if tb := r.relations[m.RelationID]; tb != nil && !cfg.skipped["d"] {
-			return r.change(ctx, tb, "d", m.OldTuple, nil, at)
-		}
 	case *pglogrepl.TruncateMessage:
 		if cfg.skipped["t"] {
 			return nil
@@ -312,6 +306,23 @@ func (r *reader) message(ctx context.Context, msg pglogrepl.Message, at pglogrep
 		}
 	}
 	return nil
+}
+
+// rowChange handles an insert, update or delete of a captured table, unless
+// skipped.operations leaves it out.
+func (r *reader) rowChange(ctx context.Context, m rowChange, at pglogrepl.LSN) error {
+	tb := r.relations[m.relation]
+	op := "c"
+	switch m.kind {
+	case 'U':
+		op = "u"
+	case 'D':
+		op = "d"
+	}
+	if tb == nil || r.task.cfg.skipped[op] {
+		return nil
+	}
+	return r.change(ctx, tb, op, m.old, m.new, at)
 }
 
 // relation records a table's shape, from the message's columns and the
@@ -348,17 +359,17 @@ func (r *reader) relation(ctx context.Context, m *pglogrepl.RelationMessage) err
 // delete of the old key (with its tombstone) and a create of the new one,
 // with headers __debezium.newkey and __debezium.oldkey, so that compacted
 // topics do not keep the old row.
-func (r *reader) change(ctx context.Context, tb *table, op string, old, cur *pglogrepl.TupleData, at pglogrepl.LSN) error {
+func (r *reader) change(ctx context.Context, tb *table, op string, old, cur []cell, at pglogrepl.LSN) error {
 	var before, after, oldKey, key *connectors.Struct
 	var err error
 	if old != nil {
-		if before, oldKey, err = tb.decodeRow(cellsOf(old)); err != nil {
+		if before, oldKey, err = tb.decodeRow(old); err != nil {
 			return err
 		}
 		key = oldKey
 	}
 	if cur != nil {
-		if after, key, err = tb.decodeRow(cellsOf(cur)); err != nil {
+		if after, key, err = tb.decodeRow(cur); err != nil {
 			return err
 		}
 	}
@@ -434,34 +445,6 @@ func (r *reader) flush(ctx context.Context) error {
 // source is the source block of a streamed event.
 func (r *reader) source(at pglogrepl.LSN) sourceInfo {
 	return sourceInfo{db: r.db, commit: r.commitTime, snapshot: "false", txID: int64(r.xid), lsn: uint64(at), lastCommit: uint64(r.lastCommit), xmin: r.xmin}
-}
-
-// cellsOf converts a pgoutput tuple; one string holds the tuple's text
-// and the cells are slices of it.
-func cellsOf(td *pglogrepl.TupleData) []cell {
-	out := make([]cell, len(td.Columns))
-	size := 0
-	for _, c := range td.Columns {
-		size += len(c.Data)
-	}
-	var b strings.Builder
-	b.Grow(size)
-	for _, c := range td.Columns {
-		b.Write(c.Data)
-	}
-	all, at := b.String(), 0
-	for i, c := range td.Columns {
-		switch c.DataType {
-		case pglogrepl.TupleDataTypeNull:
-			out[i].null = true
-		case pglogrepl.TupleDataTypeToast:
-			out[i].unchanged = true
-		default:
-			out[i].text = all[at : at+len(c.Data)]
-		}
-		at += len(c.Data)
-	}
-	return out
 }
 
 // heartbeat runs heartbeat.action.query and, outside a transaction and
