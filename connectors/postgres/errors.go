@@ -15,4 +15,7 @@ var (
 	// ErrPublication is wrapped by the error for a missing publication with
 	// publication.autocreate.mode=disabled.
 	ErrPublication = errors.New("publication missing")
+
+	// errShortMessage is a pgoutput message that ends before its fields do.
+	errShortMessage = errors.New("pgoutput message too short")
 )

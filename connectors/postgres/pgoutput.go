@@ -16,9 +16,6 @@ type rowChange struct {
 	old, new []cell // old: the key or full old row, nil when not sent
 }
 
-// errShortMessage is a pgoutput message that ends before its fields do.
-var errShortMessage = errors.New("pgoutput message too short")
-
 // parseRowChange decodes an 'I', 'U' or 'D' message. The cells' text is
 // copied out of data, which the caller may reuse.
 func parseRowChange(data []byte) (rowChange, error) {
