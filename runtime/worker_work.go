@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"time"
 
 	"conflux/configs"
 	"conflux/connectors"
@@ -37,11 +38,23 @@ func (h *memberHandler) ReadConfigTo(ctx context.Context, offset int64) error {
 }
 
 // Revoked implements cluster.Handler: the work is stopped before the
-// member rejoins.
+// member rejoins. The status topic is read to its end first, so that the
+// UNASSIGNED statuses the stopping tasks write are skipped where a worker
+// of a later generation already reported them, as after this worker lost
+// its membership during a pause.
 func (h *memberHandler) Revoked(ctx context.Context, revoked cluster.Work) {
 	w := (*Worker)(h)
+	sctx, cancel := context.WithTimeout(ctx, statusSyncTimeout)
+	if err := w.statuses.Sync(sctx); err != nil {
+		w.logger.Debug("status topic not read to its end before stopping work", "error", err)
+	}
+	cancel()
 	w.queue.do(ctx, func() { w.stopWork(revoked) })
 }
+
+// statusSyncTimeout bounds reading the status topic before revoked work
+// stops.
+const statusSyncTimeout = 3 * time.Second
 
 // Assigned implements cluster.Handler: the worker runs exactly the
 // assigned work from now on.

@@ -116,7 +116,12 @@ func (c *procCluster) start(tb testing.TB, i int) *workerProc {
 		w.err = w.cmd.Wait()
 		close(w.done)
 	}()
-	tb.Cleanup(func() { w.kill() })
+	tb.Cleanup(func() {
+		w.kill()
+		if tb.Failed() {
+			tb.Logf("worker %d (%s) log:\n%s", i, rest, w.stderr)
+		}
+	})
 	c.workers[i] = w
 	client := &http.Client{Timeout: 5 * time.Second}
 	pollUntil(tb, e2eWait, fmt.Sprintf("worker %d to answer GET /health", i), func() (bool, string) {
@@ -367,11 +372,153 @@ func (c *procCluster) killAndRecover(tb testing.TB, i, tasks int, restart bool) 
 	return time.Since(start)
 }
 
+// freezeAndThaw stops worker i with SIGSTOP past its session timeout, as a
+// long pause would, and checks that its tasks run elsewhere within session
+// timeout + 2 s; after SIGCONT the zombie must give up what it ran, so
+// that in the end what each worker runs matches the statuses, and it must
+// never have overwritten a status a later generation wrote.
+func (c *procCluster) freezeAndThaw(t *testing.T, i, tasks int) {
+	t.Helper()
+	zombie := c.workers[i]
+	start := time.Now()
+	if err := zombie.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	defer zombie.cmd.Process.Signal(syscall.SIGCONT)
+	// The frozen process cannot answer: read from the others only.
+	others := &procCluster{workers: slices.DeleteFunc(slices.Clone(c.workers), func(w *workerProc) bool { return w == zombie })}
+	pollUntil(t, e2eWait, "the frozen worker's tasks running elsewhere", func() (bool, string) {
+		place, ok, detail := others.placement(t, "gen", tasks)
+		return ok && len(tasksOn(place, zombie.rest)) == 0, detail
+	})
+	took := time.Since(start)
+	t.Logf("SIGSTOPped worker: its tasks ran elsewhere after %v", took)
+	if limit := c.timing.session + 2*time.Second; took > limit {
+		t.Errorf("a frozen worker's tasks ran elsewhere after %v, more than session timeout + 2 s (%v)", took, limit)
+	}
+	if err := zombie.cmd.Process.Signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	pollUntil(t, e2eWait, "every worker running exactly the tasks the statuses give it", func() (bool, string) {
+		place, ok, detail := c.placement(t, "gen", tasks)
+		if !ok {
+			return false, detail
+		}
+		for _, w := range c.alive() {
+			if got, want := assignedTasks(t, w, "gen"), tasksOn(place, w.rest); !slices.Equal(got, want) {
+				return false, fmt.Sprintf("worker %s is assigned %v, the statuses give it %v", w.rest, got, want)
+			}
+		}
+		return true, ""
+	})
+	checkStatusGenerations(t, c.bootstrap, "e2e-status")
+}
+
+// assignedTasks returns the tasks of connector name that worker w was
+// assigned in its last rebalance, from its console's cluster view.
+func assignedTasks(tb testing.TB, w *workerProc, name string) []int {
+	tb.Helper()
+	code, body := call(tb, w.base(), http.MethodGet, "/ui/api/cluster", "")
+	var view struct {
+		Assigned struct {
+			Tasks []struct {
+				Connector string `json:"connector"`
+				Task      int    `json:"task"`
+			} `json:"tasks"`
+		} `json:"assigned"`
+	}
+	if code != http.StatusOK || json.Unmarshal([]byte(body), &view) != nil {
+		return nil
+	}
+	var out []int
+	for _, id := range view.Assigned.Tasks {
+		if id.Connector == name {
+			out = append(out, id.Task)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// checkStatusGenerations reads the whole status topic and fails if a
+// worker replaced the status another worker wrote in a later generation:
+// Kafka Connect's rule, which keeps a zombie from overwriting the state
+// its successor reported.
+func checkStatusGenerations(t *testing.T, bootstrap, topic string) {
+	t.Helper()
+	type written struct {
+		WorkerID   string `json:"worker_id"`
+		Generation int32  `json:"generation"`
+		State      string `json:"state"`
+	}
+	last := map[string]written{}
+	for _, r := range readAllRecords(t, bootstrap, topic) {
+		key := string(r.Key)
+		if r.Value == nil {
+			delete(last, key)
+			continue
+		}
+		var w written
+		if err := json.Unmarshal(r.Value, &w); err != nil || w.WorkerID == "" {
+			continue // topic records and the like
+		}
+		if prev, ok := last[key]; ok && prev.WorkerID != w.WorkerID && w.Generation < prev.Generation {
+			t.Errorf("%s: %s of generation %d replaced %s of generation %d (%s over %s)",
+				key, w.WorkerID, w.Generation, prev.WorkerID, prev.Generation, w.State, prev.State)
+		}
+		last[key] = w
+	}
+}
+
+// readAllRecords reads every partition of a topic from its start to its
+// current end.
+func readAllRecords(tb testing.TB, bootstrap, topic string) []*kgo.Record {
+	tb.Helper()
+	ctx := tb.Context()
+	admin, err := kgo.NewClient(kgo.SeedBrokers(bootstrap))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ends, err := kadm.NewClient(admin).ListEndOffsets(ctx, topic)
+	admin.Close()
+	if err != nil || ends.Error() != nil {
+		tb.Fatalf("end offsets of %s: %v %v", topic, err, ends.Error())
+	}
+	want := map[int32]int64{}
+	ends.Each(func(o kadm.ListedOffset) {
+		if o.Offset > 0 {
+			want[o.Partition] = o.Offset
+		}
+	})
+	cl, err := kgo.NewClient(kgo.SeedBrokers(bootstrap), kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer cl.Close()
+	var out []*kgo.Record
+	for len(want) > 0 {
+		fs := cl.PollFetches(ctx)
+		if err := ctx.Err(); err != nil {
+			tb.Fatalf("reading %s: %v", topic, err)
+		}
+		fs.EachRecord(func(r *kgo.Record) {
+			if end, ok := want[r.Partition]; ok && r.Offset < end {
+				out = append(out, r)
+				if r.Offset+1 >= end {
+					delete(want, r.Partition)
+				}
+			}
+		})
+	}
+	return out
+}
+
 // TestWorkerClusterE2E runs three worker processes: create, restart and
 // delete through a follower; a SIGKILLed static member restarted at once
 // gets its tasks back well within the session timeout; a SIGKILLed worker's
-// tasks run elsewhere within session timeout + 2 s; a worker stopped with
-// SIGTERM hands its tasks over at once.
+// tasks run elsewhere within session timeout + 2 s, and so do those of a
+// worker frozen with SIGSTOP, which gives them up once thawed; a worker
+// stopped with SIGTERM hands its tasks over at once.
 func TestWorkerClusterE2E(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a broker and three worker processes")
@@ -411,12 +558,19 @@ func TestWorkerClusterE2E(t *testing.T) {
 		t.Errorf("a killed worker's tasks ran elsewhere after %v, more than session timeout + 2 s (%v)", took, limit)
 	}
 
+	c.start(t, 1)
+	pollUntil(t, e2eWait, "the restarted worker running tasks again", func() (bool, string) {
+		place, ok, detail := c.placement(t, "gen", tasks)
+		return ok && len(tasksOn(place, c.workers[1].rest)) > 0, detail
+	})
+	c.freezeAndThaw(t, 1, tasks)
+
 	leaver := c.workers[0]
 	start := time.Now()
 	leaver.stop(t)
-	pollUntil(t, e2eWait, "the stopped worker's tasks on the last worker", func() (bool, string) {
+	pollUntil(t, e2eWait, "the stopped worker's tasks on the others", func() (bool, string) {
 		place, ok, detail := c.placement(t, "gen", tasks)
-		return ok && len(tasksOn(place, c.workers[2].rest)) == tasks, detail
+		return ok && len(tasksOn(place, leaver.rest)) == 0, detail
 	})
 	took = time.Since(start)
 	t.Logf("SIGTERMed worker: its tasks ran elsewhere after %v", took)

@@ -23,8 +23,9 @@ type heartbeater struct {
 }
 
 // startHeartbeat heartbeats memberID in generation gen on conn every
-// interval, storing the time of each answer in contact.
-func startHeartbeat(c *coordinator, conn *sarama.Broker, memberID string, gen int32, interval time.Duration, contact *atomic.Int64) *heartbeater {
+// interval, storing the time of each answer in contact, and of each answer
+// that shows the coordinator still knows the member in confirmed.
+func startHeartbeat(c *coordinator, conn *sarama.Broker, memberID string, gen int32, interval time.Duration, contact, confirmed *atomic.Int64) *heartbeater {
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &heartbeater{cancel: cancel, done: make(chan struct{}), events: make(chan error, 1)}
 	req := c.heartbeatRequest(memberID, gen)
@@ -40,7 +41,11 @@ func startHeartbeat(c *coordinator, conn *sarama.Broker, memberID string, gen in
 			}
 			resp, err := conn.Heartbeat(req)
 			if err == nil {
-				contact.Store(time.Now().UnixNano())
+				now := time.Now().UnixNano()
+				contact.Store(now)
+				if resp.Err == sarama.ErrNoError || resp.Err == sarama.ErrRebalanceInProgress {
+					confirmed.Store(now)
+				}
 				if resp.Err == sarama.ErrNoError {
 					continue
 				}

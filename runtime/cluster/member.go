@@ -72,8 +72,9 @@ type Member struct {
 	assignor *Assignor
 	rejoinCh chan struct{}
 	started  atomic.Bool
-	// contact is when the coordinator last answered (Unix nanoseconds).
-	contact atomic.Int64
+	// contact is when the coordinator last answered (Unix nanoseconds),
+	// and confirmed when it last answered as if it knew the member.
+	contact, confirmed atomic.Int64
 
 	// Owned by Run's goroutine.
 	memberID      string
@@ -139,6 +140,7 @@ func (m *Member) Run(ctx context.Context) error {
 	stop := context.AfterFunc(ctx, m.conn.group.Cut)
 	defer stop()
 	m.touch()
+	m.confirm()
 	err := m.loop(ctx)
 	m.shutdown(ctx)
 	return err
@@ -189,6 +191,9 @@ func (m *Member) setStatus(g Generation, leaderURL string) {
 // touch records an answer from the coordinator.
 func (m *Member) touch() { m.contact.Store(time.Now().UnixNano()) }
 
+// confirm records an answer of the coordinator that accepted the member.
+func (m *Member) confirm() { m.confirmed.Store(time.Now().UnixNano()) }
+
 func (m *Member) loop(ctx context.Context) error {
 	for ctx.Err() == nil {
 		m.checkContact(ctx)
@@ -204,7 +209,7 @@ func (m *Member) loop(ctx context.Context) error {
 			err = m.joinGroup(ctx)
 		} else {
 			if m.hb == nil {
-				m.hb = startHeartbeat(m.conn, m.conn.hb, m.memberID, m.gen, m.cfg.HeartbeatInterval, &m.contact)
+				m.hb = startHeartbeat(m.conn, m.conn.hb, m.memberID, m.gen, m.cfg.HeartbeatInterval, &m.contact, &m.confirmed)
 			}
 			err = m.stable(ctx)
 		}
@@ -261,6 +266,7 @@ func (m *Member) joinGroup(ctx context.Context) error {
 		if resp.Err != sarama.ErrNoError {
 			return m.failed(ctx, "join group", resp.Err)
 		}
+		m.confirm()
 		break
 	}
 	proto, ok := subprotocolNamed(resp.GroupProtocol)
@@ -268,7 +274,7 @@ func (m *Member) joinGroup(ctx context.Context) error {
 		return fmt.Errorf("%w: coordinator chose sub-protocol %q, which was not offered", ErrFatalGroupError, resp.GroupProtocol)
 	}
 	m.memberID, m.gen, m.proto, m.rejoin = resp.MemberId, resp.GenerationId, proto, false
-	m.hb = startHeartbeat(m.conn, m.conn.hb, m.memberID, m.gen, m.cfg.HeartbeatInterval, &m.contact)
+	m.hb = startHeartbeat(m.conn, m.conn.hb, m.memberID, m.gen, m.cfg.HeartbeatInterval, &m.contact, &m.confirmed)
 	leader := resp.LeaderId == m.memberID
 	m.log.Info("joined group", "generation", m.gen, "member", m.memberID, "protocol", proto.name, "leader", leader)
 
@@ -290,6 +296,7 @@ func (m *Member) joinGroup(ctx context.Context) error {
 	if sresp.Err != sarama.ErrNoError {
 		return m.failed(ctx, "sync group", sresp.Err)
 	}
+	m.confirm()
 	m.lastCompleted = m.gen
 	var a Assignment
 	if err := a.UnmarshalBinary(sresp.MemberAssignment); err != nil {
@@ -488,6 +495,18 @@ func (m *Member) failed(ctx context.Context, op string, err error) error {
 		m.conn.disconnect()
 		m.pause(ctx)
 	case sarama.ErrUnknownMemberId:
+		// After a session timeout without the coordinator accepting it (the
+		// process was paused, say), the member was dropped and its work
+		// has moved: stop it before rejoining, or the worker would claim it
+		// back and run it beside its new owner. A shorter gap is a
+		// coordinator that restarted without its members, and the work
+		// stays.
+		if gap := time.Since(time.Unix(0, m.confirmed.Load())); len(m.held) > 0 && gap > m.cfg.SessionTimeout {
+			m.log.Warn("the coordinator dropped the member after its session expired; stopping all work before rejoining",
+				"op", op, "member", m.memberID, "unconfirmed", gap.Round(time.Millisecond))
+			m.revoke(ctx, m.held.clone())
+			m.last = Assignment{}
+		}
 		m.log.Info("coordinator does not know the member; rejoining with a new member id", "op", op, "member", m.memberID)
 		m.memberID, m.gen = "", -1
 	case sarama.ErrIllegalGeneration, sarama.ErrRebalanceInProgress:
