@@ -280,11 +280,56 @@ func (l testLog) Write(p []byte) (int, error) {
 }
 
 // killSwitch is a dialer whose connections can all be cut at once, so that
-// a member vanishes without leaving its group.
+// a member vanishes without leaving its group, or frozen, as if the
+// process were paused.
 type killSwitch struct {
 	mu     sync.Mutex
 	conns  []net.Conn
 	killed bool
+	thawed chan struct{} // closed unless frozen
+}
+
+// freeze holds every read and write on the connections until thaw.
+func (k *killSwitch) freeze() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.thawed = make(chan struct{})
+}
+
+// thaw lets held reads and writes go on.
+func (k *killSwitch) thaw() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.thawed != nil {
+		close(k.thawed)
+		k.thawed = nil
+	}
+}
+
+// gate waits while the switch is frozen.
+func (k *killSwitch) gate() {
+	k.mu.Lock()
+	ch := k.thawed
+	k.mu.Unlock()
+	if ch != nil {
+		<-ch
+	}
+}
+
+// gatedConn is a connection of a killSwitch.
+type gatedConn struct {
+	net.Conn
+	k *killSwitch
+}
+
+func (c gatedConn) Read(p []byte) (int, error) {
+	c.k.gate()
+	return c.Conn.Read(p)
+}
+
+func (c gatedConn) Write(p []byte) (int, error) {
+	c.k.gate()
+	return c.Conn.Write(p)
 }
 
 func (k *killSwitch) Dial(network, address string) (net.Conn, error) {
@@ -294,10 +339,11 @@ func (k *killSwitch) Dial(network, address string) (net.Conn, error) {
 		return nil, fmt.Errorf("dial %s: killed", address)
 	}
 	c, err := net.DialTimeout(network, address, time.Second)
-	if err == nil {
-		k.conns = append(k.conns, c)
+	if err != nil {
+		return nil, err
 	}
-	return c, err
+	k.conns = append(k.conns, c)
+	return gatedConn{Conn: c, k: k}, nil
 }
 
 // kill closes every connection and refuses new ones.
@@ -460,6 +506,45 @@ func TestMemberKilled(t *testing.T) {
 	}
 	if !delayed {
 		t.Error("no survivor was told to wait for the scheduled rebalance")
+	}
+}
+
+// TestMemberPaused freezes a member's connections past its session
+// timeout, as a paused process would see them: the others take its work
+// over, and once it resumes and learns the coordinator dropped it, it stops
+// everything it ran before it rejoins, rather than claim it back.
+func TestMemberPaused(t *testing.T) {
+	t.Parallel()
+	c := newCluster(t, map[string]int{"a": 2, "b": 2, "c": 2}, Config{Protocol: ProtocolCompatible})
+	w1, w2, w3 := c.start("w1", nil), c.start("w2", nil), c.start("w3", nil)
+	c.waitFor("three workers to share the work", 15*time.Second, func() bool { return c.covers(w1, w2, w3) && balanced(w1, w2, w3) })
+	victim, survivors := w1, []*worker{w2, w3}
+	if w1.member.IsLeader() {
+		victim, survivors = w3, []*worker{w1, w2} // the leader's pause would also move the leadership
+	}
+	held := victim.work()
+	victim.mu.Lock()
+	revokesBefore := len(victim.revokes)
+	victim.mu.Unlock()
+	victim.dialer.freeze()
+	c.waitFor("the others to take the paused worker's work over", 15*time.Second, func() bool {
+		seen := workSet{}
+		for _, w := range survivors {
+			seen.addAll(w.work())
+		}
+		for u := range held {
+			if !seen.has(u) {
+				return false
+			}
+		}
+		return true
+	})
+	victim.dialer.thaw()
+	c.waitFor("the three to share the work again", 15*time.Second, func() bool { return c.covers(w1, w2, w3) && balanced(w1, w2, w3) })
+	victim.mu.Lock()
+	defer victim.mu.Unlock()
+	if len(victim.revokes) == revokesBefore || !setEqual(setOf(victim.revokes[revokesBefore]), held) {
+		t.Errorf("the paused worker's first revocation after it resumed: %v; want everything it held, %v", victim.revokes[revokesBefore:], held.work())
 	}
 }
 
