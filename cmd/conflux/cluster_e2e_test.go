@@ -520,7 +520,7 @@ func readAllRecords(tb testing.TB, bootstrap, topic string) []*kgo.Record {
 // worker frozen with SIGSTOP, which gives them up once thawed; a worker
 // stopped with SIGTERM hands its tasks over at once.
 func TestWorkerClusterE2E(t *testing.T) {
-	if testing.Short() {
+	if testing.Short() && os.Getenv("CI") == "" {
 		t.Skip("runs a broker and three worker processes")
 	}
 	const tasks = 6
