@@ -2,12 +2,12 @@ package runtime
 
 import (
 	"errors"
-	"fmt"
 	"testing"
 
 	"github.com/IBM/sarama"
 
 	"conflux/internal/kafkalog"
+	"conflux/runtime/producer"
 )
 
 // TestPartitionerKeyedLikeJava checks keyed records against murmur2 hashes
@@ -26,7 +26,7 @@ func TestPartitionerKeyedLikeJava(t *testing.T) {
 		for _, n := range []int32{1, 2, 3, 5, 7, 25, 100} {
 			want := int32(uint32(hash)&0x7fffffff) % n
 			p := newRecordPartitioner("t")
-			got, err := p.Partition(&sarama.ProducerMessage{Topic: "t", Key: sarama.StringEncoder(key)}, n)
+			got, err := p.Partition(&producer.Message{Topic: "t", Key: []byte(key)}, n)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -37,23 +37,11 @@ func TestPartitionerKeyedLikeJava(t *testing.T) {
 	}
 }
 
-// TestPartitionerAgreesWithInternalTopics checks source records and the
-// worker's internal-topic writes (kafkalog.PartitionFor) place keys alike.
-func TestPartitionerAgreesWithInternalTopics(t *testing.T) {
+// TestPartitionerEmptyKey checks an empty key is a key: it hashes, it
+// does not stick.
+func TestPartitionerEmptyKey(t *testing.T) {
 	p := newRecordPartitioner("t")
-	for i := range 2000 {
-		key := []byte(fmt.Sprintf("key-%d", i))
-		n := int32(1 + i%31)
-		got, err := p.Partition(&sarama.ProducerMessage{Key: sarama.ByteEncoder(key)}, n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if want := kafkalog.PartitionFor(key, n); got != want {
-			t.Fatalf("key %s over %d partitions: %d, kafkalog.PartitionFor says %d", key, n, got, want)
-		}
-	}
-	// An empty key is a key: it hashes, it does not stick.
-	got, err := p.Partition(&sarama.ProducerMessage{Key: sarama.ByteEncoder{}}, 7)
+	got, err := p.Partition(&producer.Message{Key: []byte{}}, 7)
 	if err != nil || got != kafkalog.PartitionFor([]byte{}, 7) {
 		t.Errorf("empty key: partition %d (%v), want %d", got, err, kafkalog.PartitionFor([]byte{}, 7))
 	}
@@ -72,19 +60,16 @@ func TestPartitionerExplicitPartition(t *testing.T) {
 		{partition: 99, n: 12, want: -1, err: sarama.ErrInvalidPartition},
 	} {
 		// The explicit partition wins over the key.
-		msg := &sarama.ProducerMessage{Key: sarama.StringEncoder("foobar"), Metadata: &inflight{partition: tc.partition}}
+		msg := &producer.Message{Key: []byte("foobar"), Metadata: &inflight{partition: tc.partition}}
 		got, err := p.Partition(msg, tc.n)
 		if got != tc.want || !errors.Is(err, tc.err) && err != tc.err {
 			t.Errorf("partition %d of %d: got %d, %v; want %d, %v", tc.partition, tc.n, got, err, tc.want, tc.err)
 		}
 	}
 	// -1 means "none": the key decides.
-	msg := &sarama.ProducerMessage{Key: sarama.StringEncoder("foobar"), Metadata: &inflight{partition: -1}}
+	msg := &producer.Message{Key: []byte("foobar"), Metadata: &inflight{partition: -1}}
 	if got, _ := p.Partition(msg, 5); got != kafkalog.PartitionFor([]byte("foobar"), 5) {
 		t.Errorf("no explicit partition: %d, want the key's", got)
-	}
-	if !p.RequiresConsistency() {
-		t.Error("RequiresConsistency = false: keyed records could change partition on retry")
 	}
 }
 
@@ -93,7 +78,7 @@ func TestPartitionerStickyKeyless(t *testing.T) {
 	p := newRecordPartitioner("t")
 	keyless := func() int32 {
 		t.Helper()
-		got, err := p.Partition(&sarama.ProducerMessage{Metadata: &inflight{partition: -1}}, n)
+		got, err := p.Partition(&producer.Message{Metadata: &inflight{partition: -1}}, n)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -124,7 +109,7 @@ func TestPartitionerStickyKeyless(t *testing.T) {
 	for range stickyBatch / 2 {
 		keyless()
 	}
-	if _, err := p.Partition(&sarama.ProducerMessage{Key: sarama.StringEncoder("k")}, n); err != nil {
+	if _, err := p.Partition(&producer.Message{Key: []byte("k")}, n); err != nil {
 		t.Fatal(err)
 	}
 	for i := stickyBatch/2 + 1; i < stickyBatch; i++ {
@@ -139,10 +124,10 @@ func TestPartitionerStickyShrinkingTopic(t *testing.T) {
 	// Stick to some partition of 64, then the topic reports fewer: the
 	// partitioner must never return one that no longer exists.
 	for range 50 {
-		if _, err := p.Partition(&sarama.ProducerMessage{}, 64); err != nil {
+		if _, err := p.Partition(&producer.Message{}, 64); err != nil {
 			t.Fatal(err)
 		}
-		got, err := p.Partition(&sarama.ProducerMessage{}, 2)
+		got, err := p.Partition(&producer.Message{}, 2)
 		if err != nil || got < 0 || got >= 2 {
 			t.Fatalf("after the topic shrank to 2 partitions: %d, %v", got, err)
 		}

@@ -115,9 +115,7 @@ func (p *recordPipeline) toKafka(ctx context.Context, in *inflight) (*connectors
 	msg.Topic, msg.Timestamp, msg.Metadata = out.Topic, out.Timestamp, in
 	skip, err := p.ops.Execute(ctx, tolerance.StageKeyConverter, p.conv.keyClass, rc, func() error {
 		b, err := p.conv.key.FromConnectData(out.Topic, &wire, out.KeySchema, out.Key)
-		if b != nil {
-			msg.Key = sarama.ByteEncoder(b)
-		}
+		msg.Key = b
 		return err
 	})
 	if skip || err != nil {
@@ -126,9 +124,7 @@ func (p *recordPipeline) toKafka(ctx context.Context, in *inflight) (*connectors
 	}
 	skip, err = p.ops.Execute(ctx, tolerance.StageValueConverter, p.conv.valueClass, rc, func() error {
 		b, err := p.conv.value.FromConnectData(out.Topic, &wire, out.ValueSchema, out.Value)
-		if b != nil {
-			msg.Value = sarama.ByteEncoder(b)
-		}
+		msg.Value = b
 		return err
 	})
 	if skip || err != nil {

@@ -8,10 +8,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/IBM/sarama"
-
 	"conflux/connectors"
 	"conflux/offsets"
+	"conflux/runtime/producer"
 	"conflux/runtime/tolerance"
 )
 
@@ -27,7 +26,9 @@ type sourceTask struct {
 	commitMu  sync.Mutex                 // CommitRecord calls never overlap
 	config    map[string]string          // the task's config
 	pipe      *recordPipeline
-	producer  sarama.AsyncProducer
+	producer  *producer.Producer
+	fail      *failure        // set by run before the first record is sent
+	loopDone  <-chan struct{} // closed when the poll loop has ended; nil before run starts it
 	writer    *offsets.OffsetWriter
 	store     *offsets.Store
 	target    *targetSwitch
@@ -48,7 +49,7 @@ const pollRetryMax = 30 * time.Second
 // Metadata points back here), what error handling knows of it, and what
 // its acknowledgement must do. One allocation per record covers it all.
 type inflight struct {
-	msg       sarama.ProducerMessage
+	msg       producer.Message
 	rc        tolerance.Context
 	sub       *offsets.SubmittedRecord
 	rec       *connectors.Record // as polled, for CommitRecord
@@ -97,6 +98,7 @@ func (t *sourceTask) run(ctx context.Context) {
 	loopCtx, cancelLoop := context.WithCancel(ctx)
 	defer cancelLoop()
 	fail := &failure{cancel: cancelLoop}
+	t.fail = fail
 	taskCtx, cancelTask := context.WithCancel(context.Background())
 	defer cancelTask()
 
@@ -111,13 +113,8 @@ func (t *sourceTask) run(ctx context.Context) {
 		t.status.taskState(t.id, StateRunning, nil)
 	}
 
-	acksDone := make(chan struct{})
-	go func() {
-		defer close(acksDone)
-		t.handleAcks(fail)
-	}()
-
 	polled := make(chan struct{})
+	t.loopDone = polled
 	go func() {
 		defer close(polled)
 		t.loop(loopCtx, fail)
@@ -162,7 +159,7 @@ func (t *sourceTask) run(ctx context.Context) {
 	// one last time and let the task commit.
 	t.producer.AsyncClose()
 	select {
-	case <-acksDone:
+	case <-t.producer.Done():
 	case <-time.After(t.flushTimeout):
 		t.logger.Warn("records still unacknowledged at shutdown; their offsets are not committed",
 			"outstanding", t.writer.Outstanding(), "timeout", t.flushTimeout)
@@ -177,18 +174,9 @@ func (t *sourceTask) run(ctx context.Context) {
 // (stopped by the worker), and releases its resources.
 func (t *sourceTask) finish(err error, started bool) {
 	if !started {
-		// Nothing was sent; drain the producer's channels so it can close.
-		go func() {
-			for range t.producer.Successes() {
-			}
-		}()
-		go func() {
-			for range t.producer.Errors() {
-			}
-		}()
-		t.producer.AsyncClose()
+		t.producer.AsyncClose() // nothing was sent
 	}
-	t.pipe.close()
+	t.closePipe()
 	t.metrics.remove()
 	if err != nil {
 		t.logger.Error("source task failed", "error", err)
@@ -196,6 +184,24 @@ func (t *sourceTask) finish(err error, started bool) {
 		return
 	}
 	t.status.taskState(t.id, StateUnassigned, nil)
+}
+
+// closePipe closes the pipeline once the poll loop no longer uses it: at
+// once, or when an abandoned Poll finally returns.
+func (t *sourceTask) closePipe() {
+	if t.loopDone == nil {
+		t.pipe.close()
+		return
+	}
+	select {
+	case <-t.loopDone:
+		t.pipe.close()
+	default:
+		go func() {
+			<-t.loopDone
+			t.pipe.close()
+		}()
+	}
 }
 
 func (t *sourceTask) stopTask() {
@@ -219,6 +225,12 @@ func (t *sourceTask) loop(ctx context.Context, fail *failure) {
 		recs, err := t.poll(ctx)
 		if err != nil {
 			fail.fail(err)
+			return
+		}
+		if ctx.Err() != nil {
+			// Stopping: the task may already be finished and its pipeline
+			// closed (a Poll abandoned after the shutdown timeout). Records
+			// not sent keep their offsets uncommitted and are polled again.
 			return
 		}
 		if len(recs) > 0 {
@@ -263,7 +275,7 @@ func (t *sourceTask) poll(ctx context.Context) ([]*connectors.Record, error) {
 		t.pollBackoff = 0
 		return recs, nil
 	case isStopping(ctx, err):
-		return recs, nil // stopping: keep what was returned
+		return nil, nil // stopping: the loop ends, and what was polled is polled again
 	case errors.Is(err, connectors.ErrRetriable):
 		var re *connectors.RetriableError
 		wait := min(max(2*t.pollBackoff, 100*time.Millisecond), pollRetryMax)
@@ -299,14 +311,10 @@ func (t *sourceTask) send(ctx context.Context, rec *connectors.Record) error {
 	if out.KafkaPartition != nil {
 		in.partition = *out.KafkaPartition
 	}
-	select {
-	case t.producer.Input() <- &in.msg:
-		return nil
-	case <-ctx.Done():
-		// Never sent: its offset stays unacknowledged, so no later offset
-		// of its partition is committed, and it is polled again next time.
-		return ctx.Err()
-	}
+	// An error is ctx's: never sent, the record's offset stays
+	// unacknowledged, so no later offset of its partition is committed,
+	// and it is polled again next time.
+	return t.producer.Send(ctx, &in.msg)
 }
 
 // dropped commits a record that will not be produced.
@@ -324,37 +332,32 @@ func (t *sourceTask) commitRecord(rec *connectors.Record, md *connectors.RecordM
 	}
 }
 
-// handleAcks processes the producer's acknowledgements and failures until
-// the producer is closed.
-func (t *sourceTask) handleAcks(fail *failure) {
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for msg := range t.producer.Successes() {
-			in := msg.Metadata.(*inflight)
-			in.sub.Ack()
-			t.metrics.written.Inc()
-			t.metrics.writtenBytes.Add(float64(encodedLen(msg.Key) + encodedLen(msg.Value)))
-			t.topics.seen(msg.Topic)
-			if t.committer != nil {
-				t.commitRecord(in.rec, &connectors.RecordMetadata{Topic: msg.Topic, Partition: msg.Partition, Offset: msg.Offset, Timestamp: msg.Timestamp})
-			}
+// acked handles the producer's report on a record: acknowledged, its
+// offset becomes committable; failed, it fails the task unless
+// errors.tolerance=all skips it. The producer calls it from one goroutine.
+func (t *sourceTask) acked(m *producer.Message, err error) {
+	in := m.Metadata.(*inflight)
+	if err == nil {
+		in.sub.Ack()
+		t.metrics.written.Inc()
+		t.metrics.writtenBytes.Add(float64(len(m.Key) + len(m.Value)))
+		t.topics.seen(m.Topic)
+		if t.committer != nil {
+			t.commitRecord(in.rec, &connectors.RecordMetadata{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset, Timestamp: m.Timestamp})
 		}
-	})
-	for perr := range t.producer.Errors() {
-		in := perr.Msg.Metadata.(*inflight)
-		t.metrics.errors.Inc()
-		if t.pipe.ops.Tolerance() == tolerance.ToleranceAll {
-			_ = t.pipe.ops.Failed(context.Background(), tolerance.StageKafkaProduce, t.producer, &in.rc, perr.Err)
-			t.metrics.skipped.Inc()
-			in.sub.Ack()
-			t.dropped(in.rec)
-			continue
-		}
-		// The record is lost to Kafka: its offset stays unacknowledged so
-		// that no later offset of its partition is committed.
-		fail.fail(fmt.Errorf("produce to %s: %w", perr.Msg.Topic, perr.Err))
+		return
 	}
-	wg.Wait()
+	t.metrics.errors.Inc()
+	if t.pipe.ops.Tolerance() == tolerance.ToleranceAll {
+		_ = t.pipe.ops.Failed(context.Background(), tolerance.StageKafkaProduce, t.producer, &in.rc, err)
+		t.metrics.skipped.Inc()
+		in.sub.Ack()
+		t.dropped(in.rec)
+		return
+	}
+	// The record is lost to Kafka: its offset stays unacknowledged so
+	// that no later offset of its partition is committed.
+	t.fail.fail(fmt.Errorf("produce to %s: %w", m.Topic, err))
 }
 
 // commitOffsets flushes the committable offsets and lets the task commit.
@@ -374,12 +377,4 @@ func (t *sourceTask) commitOffsets(ctx context.Context) {
 	if n > 0 {
 		t.metrics.commitLatency.Observe(time.Since(start).Seconds())
 	}
-}
-
-// encodedLen is the length of a produced key or value; 0 for a null one.
-func encodedLen(e sarama.Encoder) int {
-	if e == nil {
-		return 0
-	}
-	return e.Length()
 }

@@ -17,15 +17,15 @@ import (
 	"conflux/configs"
 	"conflux/connectors"
 	"conflux/offsets"
+	"conflux/runtime/producer"
 	"conflux/runtime/tolerance"
 )
 
 // Producer batching of source tasks: records wait up to producerLinger for
-// company, and a request carries up to producerBatchBytes.
+// company, and a partition's batch carries up to producerBatchBytes.
 const (
 	producerLinger     = 5 * time.Millisecond
 	producerBatchBytes = 512 << 10
-	producerQueue      = 1024 // records buffered between a task and its producer
 )
 
 // startTask starts one assigned task with its committed config.
@@ -172,7 +172,6 @@ func (w *Worker) newSourceTask(id TaskID, task connectors.SourceTask, connCfg, t
 	sc.Producer.Retry.Max = 10
 	sc.Producer.Return.Successes = true
 	sc.Producer.Return.Errors = true
-	sc.Producer.Partitioner = newRecordPartitioner
 	// lz4 by default, unlike Kafka's producer: JSON with its schema envelope
 	// repeats the schema in every record, and compressing it costs less CPU
 	// than writing, fetching and copying four times the bytes.
@@ -180,7 +179,6 @@ func (w *Worker) newSourceTask(id TaskID, task connectors.SourceTask, connCfg, t
 	sc.Producer.Compression = sarama.CompressionLZ4
 	sc.Producer.Flush.Frequency = producerLinger
 	sc.Producer.Flush.Bytes = producerBatchBytes
-	sc.ChannelBufferSize = producerQueue
 	sc.Net.MaxOpenRequests = 1
 	settings, err := w.clientSettings("producer", connCfg)
 	if err == nil {
@@ -193,17 +191,11 @@ func (w *Worker) newSourceTask(id TaskID, task connectors.SourceTask, connCfg, t
 	if sc.Producer.Idempotent {
 		sc.Net.MaxOpenRequests = 1
 	}
-	producer, err := sarama.NewAsyncProducer(w.cfg.BootstrapServers, &sc)
-	if err != nil {
-		pipe.close()
-		return nil, fmt.Errorf("create producer: %w", err)
-	}
 	t := &sourceTask{
 		id:              id,
 		task:            task,
 		config:          taskCfg,
 		pipe:            pipe,
-		producer:        producer,
 		writer:          offsets.NewOffsetWriter(w.offsets, id.Connector),
 		store:           w.offsets,
 		target:          newTargetSwitch(target),
@@ -214,6 +206,10 @@ func (w *Worker) newSourceTask(id TaskID, task connectors.SourceTask, connCfg, t
 		flushInterval:   w.cfg.OffsetFlushInterval,
 		flushTimeout:    w.cfg.OffsetFlushTimeout,
 		shutdownTimeout: w.cfg.TaskShutdownTimeout,
+	}
+	if t.producer, err = producer.New(w.cfg.BootstrapServers, &sc, producer.Options{NewPartitioner: newRecordPartitioner, Ack: t.acked}); err != nil {
+		pipe.close()
+		return nil, fmt.Errorf("create producer: %w", err)
 	}
 	t.committer, _ = task.(connectors.RecordCommitter)
 	return t, nil

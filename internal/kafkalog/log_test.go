@@ -247,6 +247,22 @@ func TestPartitionForMatchesJava(t *testing.T) {
 	}
 }
 
+// TestPartitionForMatchesSarama checks every key length's tail handling
+// against sarama's murmur2 partitioner, which Kafka's tests also pin.
+func TestPartitionForMatchesSarama(t *testing.T) {
+	ref := sarama.NewMurmur2Partitioner("t")
+	key := make([]byte, 0, 64)
+	for i := range 64 * 50 {
+		key = append(key[:0], fmt.Sprintf("%x", uint64(i)*0x9e3779b97f4a7c15)...)
+		key = key[:i%64%len(key)+1]
+		n := int32(1 + i%97)
+		want, _ := ref.Partition(&sarama.ProducerMessage{Key: sarama.ByteEncoder(key)}, n)
+		if got := kafkalog.PartitionFor(key, n); got != want {
+			t.Fatalf("PartitionFor(%q, %d) = %d, sarama says %d", key, n, got, want)
+		}
+	}
+}
+
 func TestRecordsLandWhereJavaPutsThem(t *testing.T) {
 	b := logtest.StartBroker(t)
 	l, _ := openLog(t, kafkalog.Config{Brokers: []string{b.Addr()}, Topic: "connect-status", Partitions: 25})
