@@ -60,6 +60,10 @@ type Options struct {
 	// partition busy, and more only holds records, whose memory is several
 	// times their bytes, in the queue.
 	BufferBytes int
+	// BufferRecords bounds the number of messages sent but not yet
+	// reported, since a small record's memory is many times its bytes.
+	// Default 4096.
+	BufferRecords int
 }
 
 // Producer sends messages to Kafka in batches. Send may be called from
@@ -79,6 +83,7 @@ type Producer struct {
 	rejected []rejection   // failed in Send, reported by the sender
 	queued   int           // messages in queues, not yet in a batch
 	buffered int           // bytes of messages not yet reported
+	records  int           // messages not yet reported
 	space    chan struct{} // closed when buffered falls below the bound; nil unless Send waits
 	closing  bool
 	ids      producerIDs     // the sender's; under mu only for rebuilding retries
@@ -130,6 +135,9 @@ func New(addrs []string, sc *sarama.Config, opts Options) (*Producer, error) {
 	}
 	if !sc.Version.IsAtLeast(sarama.V0_11_0_0) {
 		return nil, fmt.Errorf("producer: record batches need Kafka 0.11 or later, not %s", sc.Version)
+	}
+	if opts.BufferRecords <= 0 {
+		opts.BufferRecords = 4096
 	}
 	if opts.BufferBytes <= 0 {
 		opts.BufferBytes = 4 * max(sc.Producer.Flush.Bytes, 64<<10)
@@ -212,7 +220,7 @@ func (p *Producer) Send(ctx context.Context, m *Message) error {
 			p.mu.Unlock()
 			return ErrClosed
 		}
-		if p.buffered < p.opts.BufferBytes {
+		if !p.full() {
 			break
 		}
 		if p.space == nil {
@@ -270,6 +278,7 @@ func (p *Producer) enqueue(m *Message) bool {
 	q.msgs = append(q.msgs, m)
 	q.bytes += m.size
 	p.buffered += m.size
+	p.records++
 	p.queued++
 	return p.queued == 1 || (q.bytes >= p.conf.Producer.Flush.Bytes && q.bytes-m.size < p.conf.Producer.Flush.Bytes)
 }
@@ -290,6 +299,12 @@ func (p *Producer) learnTopic(topic string) error {
 	}
 	p.mu.Unlock()
 	return nil
+}
+
+// full reports whether the producer holds as much as its buffer bounds
+// allow.
+func (p *Producer) full() bool {
+	return p.buffered >= p.opts.BufferBytes || p.records >= p.opts.BufferRecords
 }
 
 // reject hands m to the sender to report with err.

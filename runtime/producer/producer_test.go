@@ -91,10 +91,13 @@ func config() *sarama.Config {
 
 func start(t *testing.T, addr string, sc *sarama.Config, a *acks, buffer int) *producer.Producer {
 	t.Helper()
-	p, err := producer.New([]string{addr}, sc, producer.Options{
-		NewPartitioner: func(string) producer.Partitioner { return keyed{} },
-		Ack:            a.ack, BufferBytes: buffer,
-	})
+	return startWith(t, addr, sc, producer.Options{Ack: a.ack, BufferBytes: buffer})
+}
+
+func startWith(t *testing.T, addr string, sc *sarama.Config, opts producer.Options) *producer.Producer {
+	t.Helper()
+	opts.NewPartitioner = func(string) producer.Partitioner { return keyed{} }
+	p, err := producer.New([]string{addr}, sc, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -305,43 +308,64 @@ func TestProducerSurvivesBrokerRestart(t *testing.T) {
 	t.Logf("%d records stored, %d distinct", len(records), len(seen))
 }
 
-// TestProducerBackpressure holds Send once the buffer is full of records
-// the broker does not take, until ctx ends; Close then reports them.
+// TestProducerBackpressure holds Send once the buffer is full, of bytes or
+// of records, with records the broker does not take, until ctx ends; Close
+// then reports them.
 func TestProducerBackpressure(t *testing.T) {
-	b := newRestartable(t)
-	sc := config()
-	sc.Producer.Retry.Max = 1
-	sc.Producer.Retry.Backoff = 10 * time.Millisecond
-	a := newAcks(math.MaxInt)
-	p := start(t, b.cfg.Listen, sc, a, 1024)
-	if err := p.Send(t.Context(), &producer.Message{Topic: "bp", Value: []byte("first")}); err != nil {
-		t.Fatal(err)
-	}
-	b.srv.Close()
-	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
-	defer cancel()
-	var err error
-	sent := 0
-	for err == nil {
-		err = p.Send(ctx, &producer.Message{Topic: "bp", Value: bytes.Repeat([]byte("v"), 100)})
-		sent++
-	}
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("Send with a full buffer and no broker: %v, want the context's deadline", err)
-	}
-	if sent > 20 {
-		t.Errorf("%d sends of 121 bytes went through a 1,024-byte buffer", sent)
-	}
-	p.Close()
-	if err := p.Send(t.Context(), &producer.Message{Topic: "bp"}); !errors.Is(err, producer.ErrClosed) {
-		t.Errorf("Send after Close: %v, want ErrClosed", err)
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	// sent counts the Send that failed, and not the first record: both
-	// are the records the producer holds.
-	if reported := len(a.got); reported != sent {
-		t.Errorf("%d records sent, %d reported by Close", sent, reported)
+	for _, tc := range []struct {
+		name       string
+		opts       producer.Options
+		value, max int
+	}{
+		{"bytes", producer.Options{BufferBytes: 1024}, 100, 10}, // 26 + 8×121 bytes < 1024 admit a ninth
+		{"records", producer.Options{BufferRecords: 5}, 1, 5},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := newRestartable(t)
+			sc := config()
+			sc.Producer.Retry.Max = 1
+			sc.Producer.Retry.Backoff = 10 * time.Millisecond
+			a := newAcks(math.MaxInt)
+			tc.opts.Ack = a.ack
+			p := startWith(t, b.cfg.Listen, sc, tc.opts)
+			// The first record makes the producer learn the topic; it may
+			// be written before the broker goes.
+			first := &producer.Message{Topic: "bp", Value: []byte("first")}
+			if err := p.Send(t.Context(), first); err != nil {
+				t.Fatal(err)
+			}
+			b.srv.Close()
+			ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+			defer cancel()
+			var err error
+			sent := 0
+			for err == nil {
+				err = p.Send(ctx, &producer.Message{Topic: "bp", Value: bytes.Repeat([]byte("v"), tc.value)})
+				sent++
+			}
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("Send with a full buffer and no broker: %v, want the context's deadline", err)
+			}
+			// sent counts the Send that failed, and not the first record:
+			// both are the records the producer holds.
+			if sent > tc.max {
+				t.Errorf("%d records held, more than the buffer's %d", sent, tc.max)
+			}
+			p.Close()
+			if err := p.Send(t.Context(), &producer.Message{Topic: "bp"}); !errors.Is(err, producer.ErrClosed) {
+				t.Errorf("Send after Close: %v, want ErrClosed", err)
+			}
+			a.mu.Lock()
+			defer a.mu.Unlock()
+			if reported := len(a.got); reported != sent {
+				t.Errorf("%d records held, %d reported by Close", sent, reported)
+			}
+			for _, m := range a.got {
+				if err := a.errs[m]; m != first && (err == nil || m.Offset >= 0) {
+					t.Errorf("record %q with no broker: offset %d, %v", m.Value, m.Offset, err)
+				}
+			}
+		})
 	}
 }
 

@@ -331,7 +331,7 @@ func (p *Producer) report(m *Message, err error) {
 // release frees the buffer space of reported messages: rejected ones and
 // whole batches, except those put back to retry.
 func (p *Producer) release(rejected []rejection, batches ...*batch) {
-	freed := 0
+	freed, records := 0, len(rejected)
 	for _, r := range rejected {
 		freed += r.m.size
 	}
@@ -339,10 +339,12 @@ func (p *Producer) release(rejected []rejection, batches ...*batch) {
 	for _, b := range batches {
 		if b.q.retry != b {
 			freed += b.bytes
+			records += len(b.msgs)
 		}
 	}
 	p.buffered -= freed
-	if p.space != nil && p.buffered < p.opts.BufferBytes {
+	p.records -= records
+	if p.space != nil && !p.full() {
 		close(p.space)
 		p.space = nil
 	}
