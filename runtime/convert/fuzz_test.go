@@ -3,6 +3,7 @@ package convert
 import (
 	"bytes"
 	"errors"
+	"reflect"
 	"testing"
 
 	"conflux/connectors"
@@ -50,6 +51,39 @@ func FuzzJSONToConnect(f *testing.F) {
 		}
 		if !bytes.Equal(first, second) {
 			t.Fatalf("not stable:\n%s\n%s", first, second)
+		}
+	})
+}
+
+// FuzzSchemalessFastPath checks that the streaming decoder of schemaless
+// objects agrees with the general path whenever it takes a document.
+func FuzzSchemalessFastPath(f *testing.F) {
+	f.Add([]byte(`{"a":[1,2.5,"x",null,true,{"b":{}}],"c":{"d":-1e400,"e":"\u00e9"},"a":3}`))
+	f.Add([]byte(` {"registertime":1493819497170,"userid":"User_1","regionid":"Region_5","gender":"FEMALE"} `))
+	f.Add([]byte(`{"x":{"y":{"z":[{}]}}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c := NewJSONConverter()
+		if err := c.Configure(map[string]string{"schemas.enable": "false"}, false); err != nil {
+			t.Fatal(err)
+		}
+		p := getParser(data, false)
+		fast, ok, fastErr := c.decodeSchemalessFast(p)
+		putParser(p)
+		if !ok {
+			return
+		}
+		p = getParser(data, false)
+		defer putParser(p)
+		doc, err := p.document()
+		var general any
+		if err == nil {
+			general, err = c.schemaless(&doc, 0)
+		}
+		switch {
+		case (fastErr == nil) != (err == nil):
+			t.Fatalf("%q: fast path error %v, general path error %v", data, fastErr, err)
+		case err == nil && !reflect.DeepEqual(fast, general):
+			t.Fatalf("%q: fast path %#v, general path %#v", data, fast, general)
 		}
 	})
 }

@@ -34,6 +34,11 @@ func (c *JSONConverter) ToConnectData(topic string, headers connectors.RawHeader
 		}
 		p.reset()
 		p.knownSchema = c.knownSchema
+	} else {
+		if v, ok, err := c.decodeSchemalessFast(p); ok {
+			return nil, v, err
+		}
+		p.reset()
 	}
 	doc, err := p.document()
 	if err != nil {

@@ -172,3 +172,75 @@ func fieldIndex(s *connectors.Schema, name []byte) int {
 	}
 	return -1
 }
+
+// decodeSchemalessFast reads a schemaless document that is a JSON object
+// straight into a map, member by member, without building a tree first.
+// ok=false means another shape or malformed input: the caller takes the
+// general path, which reports errors in Kafka's words.
+func (c *JSONConverter) decodeSchemalessFast(p *jsonParser) (value any, ok bool, err error) {
+	p.skipSpace()
+	if p.pos >= len(p.data) || p.data[p.pos] != '{' {
+		return nil, false, nil
+	}
+	m, ok, err := c.streamObject(p, 0)
+	if !ok || err != nil {
+		return nil, ok, err
+	}
+	p.skipSpace()
+	if p.pos != len(p.data) {
+		return nil, false, nil
+	}
+	return m, true, nil
+}
+
+// streamObject converts the JSON object at p into a map with schemaless's
+// rules for each member; a repeated member keeps its last value, as the
+// general path does.
+func (c *JSONConverter) streamObject(p *jsonParser, depth int) (value map[string]any, ok bool, err error) {
+	if depth > maxDepth {
+		return nil, false, nil
+	}
+	p.pos++ // {
+	out := make(map[string]any, 8)
+	p.skipSpace()
+	if p.consume('}') {
+		return out, true, nil
+	}
+	for {
+		p.skipSpace()
+		if p.pos >= len(p.data) || p.data[p.pos] != '"' {
+			return nil, false, nil
+		}
+		name, perr := p.name()
+		if perr != nil {
+			return nil, false, nil
+		}
+		p.skipSpace()
+		if !p.consume(':') {
+			return nil, false, nil
+		}
+		p.skipSpace()
+		var v any
+		if p.pos < len(p.data) && p.data[p.pos] == '{' {
+			if v, ok, err = c.streamObject(p, depth+1); !ok || err != nil {
+				return nil, ok, err
+			}
+		} else {
+			e, perr := p.value(depth + 1)
+			if perr != nil {
+				return nil, false, nil
+			}
+			if v, err = c.schemaless(&e, depth+1); err != nil {
+				return nil, true, err
+			}
+		}
+		out[name] = v
+		p.skipSpace()
+		if p.consume('}') {
+			return out, true, nil
+		}
+		if !p.consume(',') {
+			return nil, false, nil
+		}
+	}
+}
