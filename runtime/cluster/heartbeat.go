@@ -23,8 +23,9 @@ type heartbeater struct {
 }
 
 // startHeartbeat heartbeats memberID in generation gen on conn every
-// interval, storing the time of each answer in contact, and of each answer
-// that shows the coordinator still knows the member in confirmed.
+// interval, storing when each answered request was sent in contact, and
+// when each answer that shows the coordinator still knows the member was
+// sent in confirmed.
 func startHeartbeat(c *coordinator, conn *sarama.Broker, memberID string, gen int32, interval time.Duration, contact, confirmed *atomic.Int64) *heartbeater {
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &heartbeater{cancel: cancel, done: make(chan struct{}), events: make(chan error, 1)}
@@ -39,12 +40,15 @@ func startHeartbeat(c *coordinator, conn *sarama.Broker, memberID string, gen in
 				return
 			case <-t.C:
 			}
+			// The coordinator saw the member alive no earlier than the
+			// request left: counting from then, the member's own deadline
+			// never falls after the coordinator's.
+			sent := time.Now().UnixNano()
 			resp, err := conn.Heartbeat(req)
 			if err == nil {
-				now := time.Now().UnixNano()
-				contact.Store(now)
+				contact.Store(sent)
 				if resp.Err == sarama.ErrNoError || resp.Err == sarama.ErrRebalanceInProgress {
-					confirmed.Store(now)
+					confirmed.Store(sent)
 				}
 				if resp.Err == sarama.ErrNoError {
 					continue

@@ -220,13 +220,21 @@ func (m *Member) loop(ctx context.Context) error {
 	return ctx.Err()
 }
 
-// stable waits, heartbeating, until the member has to act.
+// stable waits, heartbeating, until the member has to act, or until the
+// coordinator has not answered for checkContact's limit while the member
+// holds work: a heartbeat stuck on a cut network answers only after the
+// request timeout, and by then the work runs elsewhere.
 func (m *Member) stable(ctx context.Context) error {
-	var delay <-chan time.Time
+	var delay, lost <-chan time.Time
 	if !m.rejoinAt.IsZero() {
 		t := time.NewTimer(time.Until(m.rejoinAt))
 		defer t.Stop()
 		delay = t.C
+	}
+	if len(m.held) > 0 {
+		t := time.NewTimer(time.Until(time.Unix(0, m.contact.Load()).Add(m.contactLimit())))
+		defer t.Stop()
+		lost = t.C
 	}
 	select {
 	case <-ctx.Done():
@@ -234,6 +242,8 @@ func (m *Member) stable(ctx context.Context) error {
 		m.rejoin = true
 	case <-delay:
 		m.rejoin = true
+	case <-lost:
+		m.checkContact(ctx) // a heartbeat answered meanwhile keeps the work
 	case err := <-m.hb.events:
 		return m.failed(ctx, "heartbeat", err)
 	}
@@ -461,17 +471,27 @@ func (m *Member) revoke(ctx context.Context, w workSet) {
 }
 
 // checkContact stops all work once the coordinator has been out of reach
-// for a session timeout: by then it has dropped the member, and the work is
-// about to run elsewhere.
+// for nearly a session timeout: a heartbeat interval before the
+// coordinator can drop the member, so that the work has stopped here
+// before the rebalance that follows hands it to another worker. The
+// member then rejoins, and gets its work back if the coordinator kept it.
 func (m *Member) checkContact(ctx context.Context) {
 	since := time.Since(time.Unix(0, m.contact.Load()))
-	if len(m.held) == 0 || since <= m.cfg.SessionTimeout {
+	if len(m.held) == 0 || since < m.contactLimit() {
 		return
 	}
-	m.log.Warn("group coordinator out of reach for longer than the session timeout; stopping all work", "for", since.Round(time.Millisecond))
+	m.log.Warn("group coordinator out of reach for nearly the session timeout; stopping all work", "for", since.Round(time.Millisecond))
 	m.revoke(ctx, m.held.clone())
 	m.last = Assignment{}
+	m.rejoin = true
 	m.setStatus(Generation{ID: -1}, "")
+}
+
+// contactLimit is how long the member holds work without an answer from
+// the coordinator: the session timeout less one heartbeat interval (the
+// configuration keeps the interval below the timeout).
+func (m *Member) contactLimit() time.Duration {
+	return m.cfg.SessionTimeout - m.cfg.HeartbeatInterval
 }
 
 // failed handles err from a request to the coordinator; it returns an

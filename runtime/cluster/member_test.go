@@ -81,6 +81,31 @@ type cluster struct {
 	changed chan struct{}
 	// base is every member's configuration; start fills in the rest.
 	base Config
+
+	// owners is who runs each unit: no unit may run on two workers at
+	// once, whatever happens to them (the zombie-fencing rule).
+	ownersMu sync.Mutex
+	owners   map[unit]string
+}
+
+// claim records that w starts running u, failing the test if another
+// worker still runs it.
+func (c *cluster) claim(w string, u unit) {
+	c.ownersMu.Lock()
+	defer c.ownersMu.Unlock()
+	if other, ok := c.owners[u]; ok && other != w {
+		c.t.Errorf("%v starts on %s while %s still runs it", u, w, other)
+	}
+	c.owners[u] = w
+}
+
+// release records that w stopped running u.
+func (c *cluster) release(w string, u unit) {
+	c.ownersMu.Lock()
+	defer c.ownersMu.Unlock()
+	if c.owners[u] == w {
+		delete(c.owners, u)
+	}
 }
 
 func newCluster(t *testing.T, tasks map[string]int, base Config) *cluster {
@@ -89,7 +114,7 @@ func newCluster(t *testing.T, tasks map[string]int, base Config) *cluster {
 
 func newClusterOn(t *testing.T, b *groupBroker, tasks map[string]int, base Config) *cluster {
 	c := &cluster{t: t, broker: b, group: "connect-" + strings.ReplaceAll(t.Name(), "/", "-"),
-		store: &configStore{tasks: tasks, offset: 1}, changed: make(chan struct{}, 1), base: base}
+		store: &configStore{tasks: tasks, offset: 1}, changed: make(chan struct{}, 1), base: base, owners: map[unit]string{}}
 	return c
 }
 
@@ -164,6 +189,9 @@ func (w *worker) Revoked(ctx context.Context, wk Work) {
 			w.c.t.Errorf("%s told to stop %v, which it does not run", w.name, u)
 		}
 	}
+	for u := range setOf(wk) {
+		w.c.release(w.name, u)
+	}
 	w.running.removeAll(setOf(wk))
 	w.revokes = append(w.revokes, wk)
 	w.mu.Unlock()
@@ -180,6 +208,11 @@ func (w *worker) Assigned(ctx context.Context, a Assignment, gen Generation) {
 	}
 	if a.ConfigOffset > w.offset {
 		w.c.t.Errorf("%s: assignment at config offset %d, read only to %d", w.name, a.ConfigOffset, w.offset)
+	}
+	for u := range now {
+		if !w.running.has(u) {
+			w.c.claim(w.name, u)
+		}
 	}
 	w.running = now
 	w.assigns = append(w.assigns, a)
