@@ -37,6 +37,7 @@ type procCluster struct {
 	bin, dir, bootstrap string
 	timing              clusterTiming
 	static              bool
+	replication         int           // of the internal topics: 1 on Conflux's broker
 	workers             []*workerProc // by index; a killed worker stays until restarted
 }
 
@@ -77,7 +78,9 @@ func (c *procCluster) props(i int) string {
 		"bootstrap.servers=" + c.bootstrap,
 		"group.id=e2e-cluster",
 		"config.storage.topic=e2e-configs", "offset.storage.topic=e2e-offsets", "status.storage.topic=e2e-status",
-		"config.storage.replication.factor=1", "offset.storage.replication.factor=1", "status.storage.replication.factor=1",
+		fmt.Sprintf("config.storage.replication.factor=%d", max(c.replication, 1)),
+		fmt.Sprintf("offset.storage.replication.factor=%d", max(c.replication, 1)),
+		fmt.Sprintf("status.storage.replication.factor=%d", max(c.replication, 1)),
 		"key.converter=org.apache.kafka.connect.json.JsonConverter",
 		"value.converter=org.apache.kafka.connect.json.JsonConverter",
 		"offset.flush.interval.ms=500",
@@ -294,15 +297,20 @@ func pollUntil(tb testing.TB, timeout time.Duration, what string, cond func() (b
 	}
 }
 
-// createTopicE2E creates the topic the datagen tasks write to.
-func createTopicE2E(tb testing.TB, bootstrap, topic string) {
+// createTopicE2E creates the topic the datagen tasks write to, with three
+// partitions and the given replication factor.
+func createTopicE2E(tb testing.TB, bootstrap, topic string, replication int16) {
 	tb.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(bootstrap))
+	cl, err := kgo.NewClient(kgo.SeedBrokers(strings.Split(bootstrap, ",")...))
 	if err != nil {
 		tb.Fatal(err)
 	}
 	defer cl.Close()
-	if _, err := kadm.NewClient(cl).CreateTopic(tb.Context(), 3, 1, nil, topic); err != nil {
+	resp, err := kadm.NewClient(cl).CreateTopic(tb.Context(), 3, replication, nil, topic)
+	if err == nil {
+		err = resp.Err
+	}
+	if err != nil {
 		tb.Fatal(err)
 	}
 }
@@ -318,7 +326,7 @@ func genConnector(name string, n int) string {
 func startProcCluster(tb testing.TB, bin string, timing clusterTiming, static bool, n, tasks int) *procCluster {
 	tb.Helper()
 	c := newProcCluster(tb, bin, timing, static)
-	createTopicE2E(tb, c.bootstrap, "users")
+	createTopicE2E(tb, c.bootstrap, "users", 1)
 	for i := range n {
 		c.start(tb, i)
 	}
@@ -377,7 +385,7 @@ func (c *procCluster) killAndRecover(tb testing.TB, i, tasks int, restart bool) 
 // timeout + 2 s; after SIGCONT the zombie must give up what it ran, so
 // that in the end what each worker runs matches the statuses, and it must
 // never have overwritten a status a later generation wrote.
-func (c *procCluster) freezeAndThaw(t *testing.T, i, tasks int) {
+func (c *procCluster) freezeAndThaw(t *testing.T, i int, name string, tasks int) {
 	t.Helper()
 	zombie := c.workers[i]
 	start := time.Now()
@@ -388,7 +396,7 @@ func (c *procCluster) freezeAndThaw(t *testing.T, i, tasks int) {
 	// The frozen process cannot answer: read from the others only.
 	others := &procCluster{workers: slices.DeleteFunc(slices.Clone(c.workers), func(w *workerProc) bool { return w == zombie })}
 	pollUntil(t, e2eWait, "the frozen worker's tasks running elsewhere", func() (bool, string) {
-		place, ok, detail := others.placement(t, "gen", tasks)
+		place, ok, detail := others.placement(t, name, tasks)
 		return ok && len(tasksOn(place, zombie.rest)) == 0, detail
 	})
 	took := time.Since(start)
@@ -400,12 +408,12 @@ func (c *procCluster) freezeAndThaw(t *testing.T, i, tasks int) {
 		t.Fatal(err)
 	}
 	pollUntil(t, e2eWait, "every worker running exactly the tasks the statuses give it", func() (bool, string) {
-		place, ok, detail := c.placement(t, "gen", tasks)
+		place, ok, detail := c.placement(t, name, tasks)
 		if !ok {
 			return false, detail
 		}
 		for _, w := range c.alive() {
-			if got, want := assignedTasks(t, w, "gen"), tasksOn(place, w.rest); !slices.Equal(got, want) {
+			if got, want := assignedTasks(t, w, name), tasksOn(place, w.rest); !slices.Equal(got, want) {
 				return false, fmt.Sprintf("worker %s is assigned %v, the statuses give it %v", w.rest, got, want)
 			}
 		}
@@ -475,7 +483,7 @@ func checkStatusGenerations(t *testing.T, bootstrap, topic string) {
 func readAllRecords(tb testing.TB, bootstrap, topic string) []*kgo.Record {
 	tb.Helper()
 	ctx := tb.Context()
-	admin, err := kgo.NewClient(kgo.SeedBrokers(bootstrap))
+	admin, err := kgo.NewClient(kgo.SeedBrokers(strings.Split(bootstrap, ",")...))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -490,7 +498,7 @@ func readAllRecords(tb testing.TB, bootstrap, topic string) []*kgo.Record {
 			want[o.Partition] = o.Offset
 		}
 	})
-	cl, err := kgo.NewClient(kgo.SeedBrokers(bootstrap), kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	cl, err := kgo.NewClient(kgo.SeedBrokers(strings.Split(bootstrap, ",")...), kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -563,7 +571,7 @@ func TestWorkerClusterE2E(t *testing.T) {
 		place, ok, detail := c.placement(t, "gen", tasks)
 		return ok && len(tasksOn(place, c.workers[1].rest)) > 0, detail
 	})
-	c.freezeAndThaw(t, 1, tasks)
+	c.freezeAndThaw(t, 1, "gen", tasks)
 
 	leaver := c.workers[0]
 	start := time.Now()

@@ -529,7 +529,18 @@ func (m *Member) failed(ctx context.Context, op string, err error) error {
 		}
 		m.log.Info("coordinator does not know the member; rejoining with a new member id", "op", op, "member", m.memberID)
 		m.memberID, m.gen = "", -1
-	case sarama.ErrIllegalGeneration, sarama.ErrRebalanceInProgress:
+	case sarama.ErrIllegalGeneration:
+		// The group went on to a generation without this member (it was
+		// paused or cut off through a rebalance): what it holds may be
+		// assigned elsewhere now. As Kafka's clients treat a reset
+		// generation, the work is lost: stop it before rejoining.
+		if len(m.held) > 0 {
+			m.log.Warn("the group moved to a newer generation without this member; stopping all work before rejoining", "op", op, "generation", m.gen)
+			m.revoke(ctx, m.held.clone())
+			m.last = Assignment{}
+		}
+		m.rejoin = true
+	case sarama.ErrRebalanceInProgress:
 		m.log.Debug("rebalance; rejoining", "op", op, "err", ke)
 		m.rejoin = true
 	case sarama.ErrInvalidGroupId, sarama.ErrInvalidSessionTimeout, sarama.ErrInconsistentGroupProtocol,
