@@ -3,9 +3,13 @@
 package brokertest
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"conflux/broker"
 )
@@ -46,4 +50,28 @@ func New(t testing.TB, cfg broker.Config) *broker.Server {
 	}
 	t.Cleanup(func() { srv.Close() })
 	return srv
+}
+
+// ReadRecords consumes n records of topic from the start with franz-go,
+// failing the test if they do not arrive within 20 seconds.
+func ReadRecords(t testing.TB, addr, topic string, n int) []*kgo.Record {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ConsumeTopics(topic),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchMaxWait(100*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	var out []*kgo.Record
+	for len(out) < n {
+		fs := cl.PollRecords(ctx, n-len(out))
+		if err := ctx.Err(); err != nil {
+			t.Fatalf("read %s: got %d of %d records: %v", topic, len(out), n, err)
+		}
+		fs.EachError(func(topic string, p int32, err error) { t.Fatalf("fetch %s-%d: %v", topic, p, err) })
+		out = append(out, fs.Records()...)
+	}
+	return out
 }

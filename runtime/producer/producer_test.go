@@ -105,29 +105,6 @@ func startWith(t *testing.T, addr string, sc *sarama.Config, opts producer.Optio
 	return p
 }
 
-// readAll consumes n records of topic with franz-go.
-func readAll(t *testing.T, addr, topic string, n int) []*kgo.Record {
-	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ConsumeTopics(topic),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchMaxWait(100*time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
-	defer cancel()
-	var out []*kgo.Record
-	for len(out) < n {
-		fs := cl.PollRecords(ctx, n-len(out))
-		if err := ctx.Err(); err != nil {
-			t.Fatalf("read %s: got %d of %d records: %v", topic, len(out), n, err)
-		}
-		fs.EachError(func(topic string, p int32, err error) { t.Fatalf("fetch %s-%d: %v", topic, p, err) })
-		out = append(out, fs.Records()...)
-	}
-	return out
-}
-
 // TestProducerDelivers sends keyed records with headers and timestamps to
 // three partitions and reads them back with franz-go: every record is
 // acknowledged at the offset where it is stored, in send order within its
@@ -169,7 +146,7 @@ func TestProducerDelivers(t *testing.T) {
 	}
 
 	byPlace := map[[2]int64]*kgo.Record{}
-	for _, r := range readAll(t, addr, "users", n) {
+	for _, r := range brokertest.ReadRecords(t, addr, "users", n) {
 		byPlace[[2]int64{int64(r.Partition), r.Offset}] = r
 	}
 	for i, m := range sent {
@@ -216,7 +193,7 @@ func TestProducerReportsBadRecords(t *testing.T) {
 			t.Errorf("good record %s: offset %d, %v", m.Value, m.Offset, a.errs[m])
 		}
 	}
-	if got := readAll(t, addr, "t", 2); len(got) != 2 {
+	if got := brokertest.ReadRecords(t, addr, "t", 2); len(got) != 2 {
 		t.Errorf("read %d records", len(got))
 	}
 }
@@ -296,7 +273,7 @@ func TestProducerSurvivesBrokerRestart(t *testing.T) {
 		t.Fatalf("record %s: %v", m.Value, err)
 	}
 	seen := map[string]int{}
-	records := readAll(t, b.cfg.Listen, "r", n)
+	records := brokertest.ReadRecords(t, b.cfg.Listen, "r", n)
 	for _, r := range records {
 		seen[string(r.Value)]++
 	}

@@ -16,29 +16,6 @@ import (
 	"conflux/internal/brokertest"
 )
 
-// readTopic consumes n records of topic from the start with franz-go.
-func readTopic(t *testing.T, addr, topic string, n int) []*kgo.Record {
-	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ConsumeTopics(topic),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchMaxWait(100*time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-	defer cancel()
-	var out []*kgo.Record
-	for len(out) < n {
-		fs := cl.PollRecords(ctx, n-len(out))
-		if err := ctx.Err(); err != nil {
-			t.Fatalf("read %s: got %d of %d records: %v", topic, len(out), n, err)
-		}
-		fs.EachError(func(topic string, p int32, err error) { t.Fatalf("fetch %s-%d: %v", topic, p, err) })
-		out = append(out, fs.Records()...)
-	}
-	return out
-}
-
 // endOffset returns the end offset of partition 0 of topic.
 func endOffset(t *testing.T, addr, topic string) int64 {
 	t.Helper()
@@ -114,7 +91,7 @@ func TestDLQOnBroker(t *testing.T) {
 			if end := endOffset(t, addr, topic); end != 2 {
 				t.Fatalf("end offset right after Flush is %d, want 2", end)
 			}
-			got := readTopic(t, addr, topic, 2)
+			got := brokertest.ReadRecords(t, addr, topic, 2)
 			for i, want := range []*Context{first, second} {
 				r := got[i]
 				if r.Partition != 0 || !bytes.Equal(r.Key, want.Key) || (r.Key == nil) != (want.Key == nil) || !bytes.Equal(r.Value, want.Value) {
@@ -196,7 +173,7 @@ func TestDLQTopicCreation(t *testing.T) {
 			if err := op.Flush(t.Context()); err != nil {
 				t.Fatalf("Flush: %v", err)
 			}
-			if r := readTopic(t, addr, tt.topic, 1)[0]; string(r.Key) != "s3cret-key" {
+			if r := brokertest.ReadRecords(t, addr, tt.topic, 1)[0]; string(r.Key) != "s3cret-key" {
 				t.Errorf("read key %q", r.Key)
 			}
 		})
@@ -245,7 +222,7 @@ func TestErrantReporterOnBroker(t *testing.T) {
 	if err := op.Flush(t.Context()); err != nil {
 		t.Fatalf("Flush: %v", err)
 	}
-	r := readTopic(t, addr, "dlq", 1)[0]
+	r := brokertest.ReadRecords(t, addr, "dlq", 1)[0]
 	h := kgoHeaders(r.Headers)
 	stage, _ := h.Last(HeaderStage)
 	class, _ := h.Last(HeaderClassName)
