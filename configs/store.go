@@ -61,6 +61,8 @@ const (
 	ChangeTargetState
 	// ChangeRestart: a restart was requested; Restart holds the request.
 	ChangeRestart
+	// ChangeSessionKey: the leader wrote a new session key.
+	ChangeSessionKey
 )
 
 func (k ChangeKind) String() string {
@@ -75,6 +77,8 @@ func (k ChangeKind) String() string {
 		return "target state"
 	case ChangeRestart:
 		return "restart request"
+	case ChangeSessionKey:
+		return "session key"
 	}
 	return fmt.Sprintf("ChangeKind(%d)", int(k))
 }

@@ -35,6 +35,7 @@ type configState struct {
 	tasks        map[string]map[int]map[string]string // committed
 	deferred     map[string]map[int]map[string]string // written, not yet committed
 	inconsistent map[string]bool
+	sessionKey   *SessionKey // nil until the leader writes one
 }
 
 func newConfigState() *configState {
@@ -88,7 +89,9 @@ func (s *configState) apply(offset int64, key string, value []byte) (*Change, er
 		return s.applyCommit(key, strings.TrimPrefix(key, prefixCommit), body)
 	case strings.HasPrefix(key, prefixRestart):
 		return s.applyRestart(key, strings.TrimPrefix(key, prefixRestart), body)
-	case key == keySessionKey, strings.HasPrefix(key, prefixTasksFencing), strings.HasPrefix(key, prefixLoggerLevel):
+	case key == keySessionKey:
+		return s.applySessionKey(key, tombstone, body)
+	case strings.HasPrefix(key, prefixTasksFencing), strings.HasPrefix(key, prefixLoggerLevel):
 		return nil, nil // features Conflux does not use yet; not an error
 	}
 	return nil, ignored(key, "unknown key")

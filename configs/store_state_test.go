@@ -132,6 +132,11 @@ func checkChange(t *testing.T, key string, ch Change, snap Snapshot) {
 		if ch.Restart.Connector != ch.Connector {
 			t.Fatalf("restart change %+v names two connectors", ch)
 		}
+	case ChangeSessionKey:
+		prefix = keySessionKey
+		if ch.Connector != "" {
+			t.Fatalf("session key change names connector %q", ch.Connector)
+		}
 	default:
 		t.Fatalf("change of unknown kind %s", ch.Kind)
 	}

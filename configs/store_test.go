@@ -874,6 +874,7 @@ func TestChangeKindString(t *testing.T) {
 		ChangeTaskConfigs:      "task configs",
 		ChangeTargetState:      "target state",
 		ChangeRestart:          "restart request",
+		ChangeSessionKey:       "session key",
 		0:                      "ChangeKind(0)",
 		42:                     "ChangeKind(42)",
 	} {

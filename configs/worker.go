@@ -33,6 +33,20 @@ const (
 	KeyTopicTrackingEnable           = "topic.tracking.enable"
 	KeyTopicTrackingAllowReset       = "topic.tracking.allow.reset"
 	KeyConnectorClientOverridePolicy = "connector.client.config.override.policy"
+	KeyInterWorkerKeyAlgorithm       = "inter.worker.key.generation.algorithm"
+	KeyInterWorkerKeySize            = "inter.worker.key.size"
+	KeyInterWorkerKeyTTL             = "inter.worker.key.ttl.ms"
+	KeyInterWorkerSignatureAlgorithm = "inter.worker.signature.algorithm"
+	KeyInterWorkerVerificationAlgos  = "inter.worker.verification.algorithms"
+)
+
+// HMAC algorithms workers may sign internal requests with, by their Java
+// names.
+const (
+	HmacSHA1   = "HmacSHA1"
+	HmacSHA256 = "HmacSHA256"
+	HmacSHA384 = "HmacSHA384"
+	HmacSHA512 = "HmacSHA512"
 )
 
 // Values of connect.protocol.
@@ -138,5 +152,18 @@ func WorkerDef() *Def {
 			Documentation: "Whether the recorded topics of a connector may be reset through the REST API."}).
 		Define(Key{Name: KeyConnectorClientOverridePolicy, Type: TypeString, Default: "All", Importance: Medium,
 			Validator:     ValidString("All", "None", "Principal"),
-			Documentation: "Which producer.override.*, consumer.override.* and admin.override.* settings connectors may use: All, None, or only the principal (Principal)."})
+			Documentation: "Which producer.override.*, consumer.override.* and admin.override.* settings connectors may use: All, None, or only the principal (Principal)."}).
+		Define(Key{Name: KeyInterWorkerKeyAlgorithm, Type: TypeString, Default: HmacSHA256, Importance: Low,
+			Validator:     ValidString(HmacSHA1, HmacSHA256, HmacSHA384, HmacSHA512),
+			Documentation: "Algorithm the leader generates session keys for; with connect.protocol=sessioned, workers sign the task configs they send the leader with that key."}).
+		Define(Key{Name: KeyInterWorkerKeySize, Type: TypeInt, Importance: Low, Validator: Between(1, 1<<16),
+			Documentation: "Size of generated session keys in bits, a multiple of 8; null uses the algorithm's own size (256 bits for HmacSHA256)."}).
+		Define(Key{Name: KeyInterWorkerKeyTTL, Type: TypeInt, Default: 3600000, Importance: Low, Validator: AtLeast(1),
+			Documentation: "Milliseconds a session key is used before the leader replaces it."}).
+		Define(Key{Name: KeyInterWorkerSignatureAlgorithm, Type: TypeString, Default: HmacSHA256, Importance: Low,
+			Validator:     ValidString(HmacSHA1, HmacSHA256, HmacSHA384, HmacSHA512),
+			Documentation: "Algorithm this worker signs its internal requests with."}).
+		Define(Key{Name: KeyInterWorkerVerificationAlgos, Type: TypeList, Default: HmacSHA256, Importance: Low,
+			Validator:     All(NonEmptyList(), ValidList(HmacSHA1, HmacSHA256, HmacSHA384, HmacSHA512)),
+			Documentation: "Algorithms this worker accepts on the internal requests it receives; it must include inter.worker.signature.algorithm."})
 }

@@ -3,6 +3,7 @@ package runtime
 import (
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -35,6 +36,9 @@ type WorkerConfig struct {
 	ScheduledRebalanceMaxDelay time.Duration
 	// ConnectProtocol is eager, compatible or sessioned.
 	ConnectProtocol string
+	// Session is how internal requests are signed under the sessioned
+	// protocol.
+	Session SessionConfig
 	// TaskShutdownTimeout bounds how long a task may take to stop.
 	TaskShutdownTimeout time.Duration
 	// TopicTracking and TopicTrackingAllowReset are topic.tracking.enable
@@ -82,7 +86,25 @@ func ParseWorkerConfig(raw map[string]string) (WorkerConfig, error) {
 		TopicTracking:              v.Bool(configs.KeyTopicTrackingEnable),
 		TopicTrackingAllowReset:    v.Bool(configs.KeyTopicTrackingAllowReset),
 		UIEnable:                   v.Bool(configs.KeyRestUIEnable),
-		Originals:                  maps.Clone(raw),
+		Session: SessionConfig{
+			KeyAlgorithm:           v.String(configs.KeyInterWorkerKeyAlgorithm),
+			KeyTTL:                 msInt(configs.KeyInterWorkerKeyTTL),
+			SignatureAlgorithm:     v.String(configs.KeyInterWorkerSignatureAlgorithm),
+			VerificationAlgorithms: v.List(configs.KeyInterWorkerVerificationAlgos),
+		},
+		Originals: maps.Clone(raw),
+	}
+	if v.Get(configs.KeyInterWorkerKeySize) != nil {
+		bits := v.Int(configs.KeyInterWorkerKeySize)
+		if bits%8 != 0 {
+			return WorkerConfig{}, fmt.Errorf("%w: %s must be a multiple of 8 bits, got %d", ErrInvalidWorkerConfig, configs.KeyInterWorkerKeySize, bits)
+		}
+		c.Session.KeyBytes = bits / 8
+	}
+	if !slices.Contains(c.Session.VerificationAlgorithms, c.Session.SignatureAlgorithm) {
+		return WorkerConfig{}, fmt.Errorf("%w: %s (%s) must be one of %s (%s), or this worker would reject its own requests",
+			ErrInvalidWorkerConfig, configs.KeyInterWorkerSignatureAlgorithm, c.Session.SignatureAlgorithm,
+			configs.KeyInterWorkerVerificationAlgos, strings.Join(c.Session.VerificationAlgorithms, ","))
 	}
 	if c.HeartbeatInterval >= c.SessionTimeout {
 		return WorkerConfig{}, fmt.Errorf("%w: %s (%v) must be lower than %s (%v)", ErrInvalidWorkerConfig,

@@ -3,6 +3,7 @@ package runtime
 import (
 	"errors"
 	"maps"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -52,6 +53,8 @@ func TestParseWorkerConfigDefaults(t *testing.T) {
 		TopicTracking:              true,
 		TopicTrackingAllowReset:    true,
 		UIEnable:                   true,
+		Session: SessionConfig{KeyAlgorithm: "HmacSHA256", KeyTTL: time.Hour,
+			SignatureAlgorithm: "HmacSHA256", VerificationAlgorithms: []string{"HmacSHA256"}},
 	}
 	got := c
 	got.Originals = nil
@@ -81,29 +84,35 @@ func equalWorkerConfig(a, b WorkerConfig) bool {
 		a.HeartbeatInterval == b.HeartbeatInterval && a.RebalanceTimeout == b.RebalanceTimeout &&
 		a.ScheduledRebalanceMaxDelay == b.ScheduledRebalanceMaxDelay && a.ConnectProtocol == b.ConnectProtocol &&
 		a.TaskShutdownTimeout == b.TaskShutdownTimeout && a.TopicTracking == b.TopicTracking &&
-		a.TopicTrackingAllowReset == b.TopicTrackingAllowReset && a.UIEnable == b.UIEnable
+		a.TopicTrackingAllowReset == b.TopicTrackingAllowReset && a.UIEnable == b.UIEnable &&
+		reflect.DeepEqual(a.Session, b.Session)
 }
 
 func TestParseWorkerConfigSettings(t *testing.T) {
 	raw := minimalWorkerProps()
 	maps.Copy(raw, map[string]string{
-		configs.KeyBootstrapServers:            "127.0.0.1:9092, 127.0.0.2:9092",
-		configs.KeyConfigStorageReplication:    "1",
-		configs.KeyOffsetStorageReplication:    "-1",
-		configs.KeyStatusStorageReplication:    "2",
-		configs.KeyOffsetStoragePartitions:     "-1",
-		configs.KeyStatusStoragePartitions:     "1",
-		configs.KeyOffsetFlushInterval:         " 250 ",
-		configs.KeyOffsetFlushTimeout:          "1500",
-		configs.KeySessionTimeout:              "6000",
-		configs.KeyHeartbeatInterval:           "2000",
-		configs.KeyRebalanceTimeout:            "9000",
-		configs.KeyScheduledRebalanceMaxDelay:  "0",
-		configs.KeyConnectProtocol:             "EAGER",
-		configs.KeyTaskShutdownGracefulTimeout: "100",
-		configs.KeyTopicTrackingEnable:         "false",
-		configs.KeyTopicTrackingAllowReset:     "false",
-		configs.KeyRestUIEnable:                "false",
+		configs.KeyBootstrapServers:              "127.0.0.1:9092, 127.0.0.2:9092",
+		configs.KeyConfigStorageReplication:      "1",
+		configs.KeyOffsetStorageReplication:      "-1",
+		configs.KeyStatusStorageReplication:      "2",
+		configs.KeyOffsetStoragePartitions:       "-1",
+		configs.KeyStatusStoragePartitions:       "1",
+		configs.KeyOffsetFlushInterval:           " 250 ",
+		configs.KeyOffsetFlushTimeout:            "1500",
+		configs.KeySessionTimeout:                "6000",
+		configs.KeyHeartbeatInterval:             "2000",
+		configs.KeyRebalanceTimeout:              "9000",
+		configs.KeyScheduledRebalanceMaxDelay:    "0",
+		configs.KeyConnectProtocol:               "EAGER",
+		configs.KeyTaskShutdownGracefulTimeout:   "100",
+		configs.KeyTopicTrackingEnable:           "false",
+		configs.KeyTopicTrackingAllowReset:       "false",
+		configs.KeyRestUIEnable:                  "false",
+		configs.KeyInterWorkerKeyAlgorithm:       "HmacSHA512",
+		configs.KeyInterWorkerKeySize:            "128",
+		configs.KeyInterWorkerKeyTTL:             "60000",
+		configs.KeyInterWorkerSignatureAlgorithm: "HmacSHA384",
+		configs.KeyInterWorkerVerificationAlgos:  "HmacSHA256, HmacSHA384",
 	})
 	c, err := ParseWorkerConfig(raw)
 	if err != nil {
@@ -128,6 +137,8 @@ func TestParseWorkerConfigSettings(t *testing.T) {
 		ScheduledRebalanceMaxDelay: 0,
 		ConnectProtocol:            "eager",
 		TaskShutdownTimeout:        100 * time.Millisecond,
+		Session: SessionConfig{KeyAlgorithm: "HmacSHA512", KeyBytes: 16, KeyTTL: time.Minute,
+			SignatureAlgorithm: "HmacSHA384", VerificationAlgorithms: []string{"HmacSHA256", "HmacSHA384"}},
 	}
 	if !equalWorkerConfig(c, want) {
 		t.Errorf("parsed:\n got %+v\nwant %+v", c, want)
@@ -155,6 +166,11 @@ func TestParseWorkerConfigErrors(t *testing.T) {
 		{"unknown override policy", map[string]string{configs.KeyConnectorClientOverridePolicy: "Some"}, configs.ErrInvalidValue, configs.KeyConnectorClientOverridePolicy},
 		{"bad boolean", map[string]string{configs.KeyTopicTrackingEnable: "maybe"}, configs.ErrInvalidValue, configs.KeyTopicTrackingEnable},
 		{"bad ui switch", map[string]string{configs.KeyRestUIEnable: "yes"}, configs.ErrInvalidValue, configs.KeyRestUIEnable},
+		{"unknown key algorithm", map[string]string{configs.KeyInterWorkerKeyAlgorithm: "HmacMD5"}, configs.ErrInvalidValue, configs.KeyInterWorkerKeyAlgorithm},
+		{"key size not whole bytes", map[string]string{configs.KeyInterWorkerKeySize: "100"}, nil, configs.KeyInterWorkerKeySize},
+		{"key TTL 0", map[string]string{configs.KeyInterWorkerKeyTTL: "0"}, configs.ErrInvalidValue, configs.KeyInterWorkerKeyTTL},
+		{"no verification algorithm", map[string]string{configs.KeyInterWorkerVerificationAlgos: " "}, configs.ErrInvalidValue, configs.KeyInterWorkerVerificationAlgos},
+		{"signature not verified", map[string]string{configs.KeyInterWorkerSignatureAlgorithm: "HmacSHA512"}, nil, configs.KeyInterWorkerVerificationAlgos},
 		{"heartbeat not below session", map[string]string{configs.KeySessionTimeout: "3000", configs.KeyHeartbeatInterval: "3000"}, nil, configs.KeyHeartbeatInterval},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -104,6 +104,7 @@ type forwardRequest struct {
 	query  url.Values // nil: none but forward
 	body   any        // nil: no body
 	out    any        // decoded from a 2xx answer with a body, if not nil
+	signed bool       // an internal request, signed under the sessioned protocol
 }
 
 // forward sends req to the worker at base, one hop further than the
@@ -124,13 +125,21 @@ func (w *Worker) forward(ctx context.Context, base string, req forwardRequest) (
 	default:
 		return 0, fmt.Errorf("%w: %s", ErrConflict, MsgForwardExhausted)
 	}
-	var body io.Reader
+	var (
+		body    io.Reader
+		headers map[string]string
+	)
 	if req.body != nil {
 		b, err := json.Marshal(req.body)
 		if err != nil {
 			return 0, fmt.Errorf("forward %s %s: %w", req.method, req.path, err)
 		}
 		body = bytes.NewReader(b)
+		if req.signed {
+			if headers, err = w.signatureHeaders(b); err != nil {
+				return 0, err
+			}
+		}
 	}
 	target := strings.TrimRight(base, "/") + req.path + "?" + q.Encode()
 	hreq, err := http.NewRequestWithContext(ctx, req.method, target, body)
@@ -141,6 +150,9 @@ func (w *Worker) forward(ctx context.Context, base string, req forwardRequest) (
 		hreq.Header.Set("Content-Type", "application/json")
 	}
 	hreq.Header.Set("Accept", "application/json")
+	for k, v := range headers {
+		hreq.Header.Set(k, v)
+	}
 	resp, err := forwardClient.Do(hreq)
 	if err != nil {
 		if ctx.Err() != nil {

@@ -75,11 +75,15 @@ type Worker struct {
 	conns      map[string]*connectorInstance
 	tasks      map[TaskID]*runningHandle // running or failed to start
 	assignment cluster.Work
-	closing    bool // Run is shutting down: start nothing
+	closing    bool                          // Run is shutting down: start nothing
+	keyTimer   *time.Timer                   // the leader's next session key rotation
+	forwards   map[string]context.CancelFunc // task configs being sent to the leader, by connector
 	generation atomic.Int32
 	leader     atomic.Bool
 	leaderURL  atomic.Pointer[string]
 	membership atomic.Pointer[Membership] // as of the last assignment, for Membership
+
+	background sync.WaitGroup // goroutines Run waits for before closing the stores
 }
 
 // runningHandle is a running task and how to control it; both are nil for
@@ -128,6 +132,7 @@ func NewWorker(ctx context.Context, cfg WorkerConfig, opts Options) (*Worker, er
 		owned:     make(map[string]bool),
 		conns:     make(map[string]*connectorInstance),
 		tasks:     make(map[TaskID]*runningHandle),
+		forwards:  make(map[string]context.CancelFunc),
 	}
 	w.queue.init()
 	id, err := fetchClusterID(ctx, cfg.BootstrapServers, w.base)
@@ -240,6 +245,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	if err := <-memberDone; err != nil && !errors.Is(err, context.Canceled) && fatal == nil {
 		w.logger.Warn("leaving the Connect group", "error", err)
 	}
+	w.background.Wait()
 	fctx, cancel := context.WithTimeout(context.Background(), w.cfg.OffsetFlushTimeout)
 	defer cancel()
 	if err := w.statuses.Flush(fctx); err != nil {

@@ -407,9 +407,12 @@ type testWorker struct {
 	*runtime.Worker
 	URL     string
 	metrics *prometheus.Registry
-	cancel  context.CancelFunc
-	done    chan error
-	once    sync.Once
+	// taskWrites counts the internal POST /connectors/{name}/tasks
+	// requests this worker's REST API received.
+	taskWrites atomic.Int32
+	cancel     context.CancelFunc
+	done       chan error
+	once       sync.Once
 }
 
 // startWorker starts a worker of the cluster; it is stopped when the test
@@ -432,9 +435,16 @@ func (c *testCluster) startWorker(t testing.TB) *testWorker {
 		srv.Close()
 		t.Fatal(err)
 	}
-	srv.Config.Handler = rest.New(rest.Config{Herder: w, Registry: c.reg})
-	srv.Start()
 	tw := &testWorker{Worker: w, URL: srv.URL, metrics: metrics, cancel: cancel, done: make(chan error, 1)}
+	api := rest.New(rest.Config{Herder: w, Registry: c.reg})
+	srv.Config.Handler = http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/tasks") {
+			tw.taskWrites.Add(1)
+		}
+		api.ServeHTTP(rw, r)
+	})
+	srv.Start()
+	tw.URL = srv.URL
 	go func() { tw.done <- w.Run(ctx) }()
 	t.Cleanup(func() {
 		tw.stop(t)

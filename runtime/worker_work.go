@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -75,6 +76,7 @@ func (h *memberHandler) Assigned(ctx context.Context, a cluster.Assignment, gen 
 		if w.leader.Load() && w.configs.Snapshot().Offset > a.ConfigOffset {
 			w.member.RequestRejoin()
 		}
+		w.ensureSessionKey()
 	})
 }
 
@@ -115,6 +117,8 @@ func (w *Worker) applyConfigChange(ch configs.Change) {
 		w.applyTargetState(ch.Connector)
 	case configs.ChangeRestart:
 		w.restart(ch.Restart)
+	case configs.ChangeSessionKey:
+		w.ensureSessionKey()
 	}
 	if w.leader.Load() {
 		switch ch.Kind {
@@ -192,6 +196,9 @@ func (w *Worker) stopWork(revoked cluster.Work) {
 func (w *Worker) stopAll() {
 	for name := range w.owned {
 		w.stopConnector(name)
+	}
+	for name := range w.forwards {
+		w.cancelForward(name)
 	}
 	w.stopTasks(slices.Collect(maps.Keys(w.tasks)))
 }
@@ -283,13 +290,70 @@ func (w *Worker) reconfigureTasks(name string) {
 	w.writeTaskConfigs(name, tasks)
 }
 
-// writeTaskConfigs writes a connector's task configs to the config topic.
+// writeTaskConfigs has a connector's task configs written to the config
+// topic. Only the leader writes them, as in Kafka Connect: a leader writes
+// them itself, any other worker sends them to the leader
+// (forwardTaskConfigs).
 func (w *Worker) writeTaskConfigs(name string, tasks []map[string]string) {
+	if !w.leader.Load() {
+		w.forwardTaskConfigs(name, tasks)
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), w.cfg.RebalanceTimeout)
 	defer cancel()
 	if err := w.configs.PutTaskConfigs(ctx, name, tasks); err != nil {
 		w.logger.Error("cannot write task configs", "connector", name, "error", err)
 		w.connectorState(name, StateFailed, fmt.Errorf("write task configs: %w", err))
+	}
+}
+
+// Backoff of a follower resending task configs the leader did not take.
+const (
+	forwardRetryMin = 250 * time.Millisecond
+	forwardRetryMax = 10 * time.Second
+)
+
+// forwardTaskConfigs sends a connector's task configs to the leader's
+// internal endpoint, signed under the sessioned protocol, from a goroutine
+// so that the loop never waits on another worker. Until the leader takes
+// them it retries with backoff, following the leader as it changes (this
+// worker writes them itself once it leads); newer configs for the
+// connector, or the connector stopping here, end the attempt.
+func (w *Worker) forwardTaskConfigs(name string, tasks []map[string]string) {
+	w.cancelForward(name)
+	ctx, cancel := context.WithCancel(context.Background())
+	w.forwards[name] = cancel
+	if tasks == nil {
+		tasks = []map[string]string{}
+	}
+	w.background.Go(func() {
+		defer cancel()
+		delay := forwardRetryMin
+		for {
+			err := w.putTaskConfigs(ctx, name, tasks)
+			if err == nil || ctx.Err() != nil {
+				return
+			}
+			if errors.Is(err, ErrNotFound) {
+				w.logger.Debug("connector deleted before the leader took its task configs", "connector", name)
+				return
+			}
+			w.logger.Warn("the leader did not take the task configs; retrying", "connector", name, "retry_in", delay, "error", err)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(delay):
+			}
+			delay = min(2*delay, forwardRetryMax)
+		}
+	})
+}
+
+// cancelForward ends the sending of a connector's task configs, if any.
+func (w *Worker) cancelForward(name string) {
+	if cancel, ok := w.forwards[name]; ok {
+		cancel()
+		delete(w.forwards, name)
 	}
 }
 
@@ -327,6 +391,7 @@ func taskConfigsEqual(a, b []map[string]string) bool {
 // stopConnector stops a connector instance this worker owns.
 func (w *Worker) stopConnector(name string) {
 	delete(w.owned, name)
+	w.cancelForward(name)
 	inst, ok := w.conns[name]
 	if !ok {
 		return

@@ -168,6 +168,9 @@ func (a *api) routes(admin bool, metrics, ui http.Handler) http.Handler {
 			r.Put("/resume", a.handle(a.targetState(runtime.TargetStarted, http.StatusAccepted)))
 			r.Put("/stop", a.handle(a.targetState(runtime.TargetStopped, http.StatusNoContent)))
 			r.Get("/tasks", a.handle(a.taskConfigs))
+			if writer, ok := a.herder.(runtime.TaskConfigWriter); ok {
+				r.Post("/tasks", a.handle(a.putTaskConfigs(writer)))
+			}
 			r.Get("/tasks-config", a.handle(a.tasksConfig))
 			r.Get("/tasks/{task}/status", a.handle(a.taskStatus))
 			r.Post("/tasks/{task}/restart", a.handle(a.restartTask))

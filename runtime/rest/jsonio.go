@@ -46,14 +46,28 @@ func writeEmpty(w http.ResponseWriter, status int) {
 // JSON gives a 400 saying what is wrong and where; a body larger than limit
 // gives a 413.
 func readBody(w http.ResponseWriter, r *http.Request, limit int64) (val any, present bool, err error) {
+	body, err := readRawBody(w, r, limit)
+	if err != nil {
+		return nil, false, err
+	}
+	return parseBody(body)
+}
+
+// readRawBody reads the request body's bytes, up to limit (413 beyond).
+func readRawBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return nil, false, errorf(http.StatusRequestEntityTooLarge, "Request body is larger than %d bytes", limit)
+			return nil, errorf(http.StatusRequestEntityTooLarge, "Request body is larger than %d bytes", limit)
 		}
-		return nil, false, errorf(http.StatusBadRequest, "Could not read the request body: %v", err)
+		return nil, errorf(http.StatusBadRequest, "Could not read the request body: %v", err)
 	}
+	return body, nil
+}
+
+// parseBody is readBody's decoding of a body already read.
+func parseBody(body []byte) (val any, present bool, err error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, false, nil
 	}

@@ -2,6 +2,7 @@ package rest
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 
@@ -113,4 +114,46 @@ func (a *api) restartTask(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeEmpty(w, http.StatusNoContent)
 	return nil
+}
+
+// putTaskConfigs answers the internal POST /connectors/{connector}/tasks,
+// by which workers send the leader the task configs their connectors
+// generate, with 204. The body is a JSON array of task configs; under the
+// sessioned protocol it must be signed (runtime.HeaderSignature).
+func (a *api) putTaskConfigs(writer runtime.TaskConfigWriter) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		name := param(r, "connector")
+		raw, err := readRawBody(w, r, a.maxBody)
+		if err != nil {
+			return err
+		}
+		v, present, err := parseBody(raw)
+		if err != nil {
+			return err
+		}
+		if !present {
+			return errorf(http.StatusBadRequest, "Request body is missing: expected a JSON array of task configs")
+		}
+		list, ok := v.([]any)
+		if !ok {
+			return badType("the request body", "an array of task configs", v)
+		}
+		tasks := make([]map[string]string, len(list))
+		for i, item := range list {
+			if tasks[i], _, err = configMap(item, fmt.Sprintf("task config %d", i)); err != nil {
+				return err
+			}
+		}
+		var sig *runtime.RequestSignature
+		if s, alg := r.Header.Get(runtime.HeaderSignature), r.Header.Get(runtime.HeaderSignatureAlgorithm); s != "" && alg != "" {
+			sig = &runtime.RequestSignature{Algorithm: alg, Signature: s, Body: raw}
+		}
+		if err := a.call(r, notFound(name), func(ctx context.Context) error {
+			return writer.PutTaskConfigs(ctx, name, tasks, sig)
+		}); err != nil {
+			return err
+		}
+		writeEmpty(w, http.StatusNoContent)
+		return nil
+	}
 }
