@@ -61,10 +61,11 @@ type sinkTask struct {
 	errant                                       *tolerance.ErrantReporter // nil unless failures are logged or sent to a DLQ
 	flushInterval, flushTimeout, shutdownTimeout time.Duration
 
-	events chan sinkEvent
-	quit   chan struct{} // closed when run returns: sarama's goroutines stop waiting
-	group  sarama.ConsumerGroup
-	meta   sarama.Client // metadata for topics.regex; nil with topics
+	events      chan sinkEvent
+	quit        chan struct{} // closed by stopWaiting: sarama's goroutines stop waiting
+	stopWaiting func()        // closes quit once
+	group       sarama.ConsumerGroup
+	meta        sarama.Client // metadata for topics.regex; nil with topics
 
 	cancelMu      sync.Mutex
 	cancelSession context.CancelFunc // ends the current generation
@@ -170,7 +171,8 @@ func compareTP(a, b connectors.TopicPartition) int {
 func (t *sinkTask) run(ctx context.Context) {
 	t.events = make(chan sinkEvent)
 	t.quit = make(chan struct{})
-	defer close(t.quit)
+	t.stopWaiting = sync.OnceFunc(func() { close(t.quit) })
+	defer t.stopWaiting()
 	t.owned = make(map[connectors.TopicPartition]bool)
 	t.positions = make(map[connectors.TopicPartition]int64)
 	t.pendingResets = make(map[connectors.TopicPartition]int64)
@@ -224,7 +226,12 @@ func (t *sinkTask) run(ctx context.Context) {
 		case <-consumed:
 			waiting = false
 		case <-deadline:
-			t.logger.Warn("sink task did not leave its consumer group in time", "timeout", t.shutdownTimeout)
+			t.logger.Warn("sink task did not leave its consumer group in time; leaving without committing", "timeout", t.shutdownTimeout)
+			// Release sarama's callbacks, which would otherwise wait for
+			// this goroutine forever: the session ends and the group is
+			// left, instead of a member that heartbeats on and holds every
+			// rebalance of the group until its rebalance timeout.
+			t.stopWaiting()
 			waiting = false
 		}
 	}

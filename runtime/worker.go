@@ -84,6 +84,7 @@ type Worker struct {
 	membership atomic.Pointer[Membership] // as of the last assignment, for Membership
 
 	background sync.WaitGroup // goroutines Run waits for before closing the stores
+	reported   sync.Map       // TaskID -> status.Status: each task's last status written here
 }
 
 // runningHandle is a running task and how to control it; both are nil for
@@ -304,7 +305,7 @@ func (w *Worker) open(ctx context.Context) error {
 		TopicConfigs:      w.cfg.topicSettings("status.storage"),
 		ClientID:          "conflux-statuses",
 		Sarama:            w.base,
-		StoreOptions:      status.StoreOptions{Logger: w.logger},
+		StoreOptions:      status.StoreOptions{Logger: w.logger, Listener: w.onStatusChange},
 	})
 	if err != nil {
 		w.offsets.Close()

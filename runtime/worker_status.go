@@ -27,11 +27,52 @@ func (w *Worker) connectorState(name string, state State, cause error) {
 	}
 }
 
-// taskState implements statusReporter.
+// taskState implements statusReporter. The state is remembered, so that
+// the worker can write it again if a late status of an earlier generation
+// hides it (reclaimStatus).
 func (w *Worker) taskState(id TaskID, state State, cause error) {
-	err := w.statuses.PutTaskSafeAsync(status.TaskID(id), w.statusOf(state, cause), w.statusWritten("task", id.String()))
+	st := w.statusOf(state, cause)
+	w.reported.Store(id, st)
+	err := w.statuses.PutTaskSafeAsync(status.TaskID(id), st, w.statusWritten("task", id.String()))
 	if err != nil {
 		w.logger.Warn("cannot record task status", "task", id, "state", state, "error", err)
+	}
+}
+
+// onStatusChange is the status store's listener; it runs on the store's
+// reading goroutine and only queues work.
+func (w *Worker) onStatusChange(ch status.Change) {
+	if ch.Kind != status.ChangeTask || ch.Removed || ch.Status.WorkerID == w.id || ch.Status.Generation >= w.generation.Load() {
+		return
+	}
+	id := TaskID{Connector: ch.Connector, Task: ch.Task}
+	w.queue.post(func() { w.reclaimStatus(id, ch.Status) })
+}
+
+// reclaimStatus writes again the status of a task this worker runs when
+// another worker's status of an earlier generation replaced it: that
+// worker's write (typically the UNASSIGNED of the task it handed over)
+// was held up on its way to the topic until after this worker reported
+// the task, and would otherwise leave the task looking unassigned while it
+// runs here. Kafka's safe-write rule makes the rewrite win, and keeps it
+// from ever replacing a later generation's status.
+func (w *Worker) reclaimStatus(id TaskID, stale status.Status) {
+	if _, runs := w.tasks[id]; !runs {
+		return
+	}
+	v, ok := w.reported.Load(id)
+	if !ok {
+		return
+	}
+	mine := v.(status.Status)
+	if mine.State == status.State(StateUnassigned) || mine.Generation <= stale.Generation {
+		return
+	}
+	w.logger.Info("a status of an earlier generation hid this worker's; writing it again",
+		"task", id, "state", mine.State, "stale_worker", stale.WorkerID, "stale_generation", stale.Generation)
+	err := w.statuses.PutTaskSafeAsync(status.TaskID(id), mine, w.statusWritten("task", id.String()))
+	if err != nil {
+		w.logger.Warn("cannot record task status", "task", id, "state", mine.State, "error", err)
 	}
 }
 

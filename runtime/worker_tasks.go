@@ -244,6 +244,11 @@ func (w *Worker) newSinkTask(id TaskID, task connectors.SinkTask, connCfg, taskC
 		pipe.close()
 		return nil, err
 	}
+	// A JoinGroup is answered once every member rejoined, which may take
+	// the rebalance timeout (max.poll.interval.ms): wait that long and a
+	// little more for it, as Kafka's consumer does, rather than giving up
+	// and joining again every Net.ReadTimeout.
+	sc.Net.ReadTimeout = max(sc.Net.ReadTimeout, sc.Consumer.Group.Rebalance.Timeout+5*time.Second)
 	t := &sinkTask{
 		id:              id,
 		task:            task,

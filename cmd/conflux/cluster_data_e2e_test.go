@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // The end-to-end data check of a worker cluster: a datagen source whose
@@ -227,6 +228,7 @@ func TestWorkerClusterDataOnKfake(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(kf.Close)
+	traceGroupRequests(t, kf)
 	c := &procCluster{bin: buildConflux(t), dir: t.TempDir(), bootstrap: strings.Join(kf.ListenAddrs(), ","),
 		timing: testTiming, replication: 3}
 	runDataScenario(t, c, 3, func() {
@@ -235,4 +237,44 @@ func TestWorkerClusterDataOnKfake(t *testing.T) {
 		t.Logf("elected new leaders of every partition (e2e-configs-0: node %d -> %d)", before, kf.LeaderFor("e2e-configs", 0))
 	}, false)
 	checkStatusGenerations(t, c.bootstrap, "e2e-status")
+}
+
+// traceGroupRequests records the group requests kfake receives (which
+// broker, member, generation) and logs them if the test fails, to tell a
+// coordinator's doing from a worker's.
+func traceGroupRequests(t *testing.T, kf *kfake.Cluster) {
+	var (
+		mu    sync.Mutex
+		lines []string
+	)
+	kf.Control(func(req kmsg.Request) (kmsg.Response, error, bool) {
+		kf.KeepControl()
+		var line string
+		switch r := req.(type) {
+		case *kmsg.JoinGroupRequest:
+			line = fmt.Sprintf("join member=%s", r.MemberID)
+		case *kmsg.SyncGroupRequest:
+			line = fmt.Sprintf("sync member=%s generation=%d assignments=%d", r.MemberID, r.Generation, len(r.GroupAssignment))
+		case *kmsg.HeartbeatRequest:
+			line = fmt.Sprintf("heartbeat member=%s generation=%d", r.MemberID, r.Generation)
+		case *kmsg.LeaveGroupRequest:
+			line = fmt.Sprintf("leave members=%d", len(r.Members))
+		case *kmsg.FindCoordinatorRequest:
+			line = fmt.Sprintf("find-coordinator %v %s", r.CoordinatorKeys, r.CoordinatorKey)
+		default:
+			return nil, nil, false
+		}
+		mu.Lock()
+		lines = append(lines, fmt.Sprintf("%s node=%d %s", time.Now().Format("15:04:05.000"), kf.CurrentNode(), line))
+		mu.Unlock()
+		return nil, nil, false
+	})
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		t.Logf("group requests kfake received:\n%s", strings.Join(lines, "\n"))
+	})
 }
