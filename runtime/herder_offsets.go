@@ -78,9 +78,10 @@ func checkStopped(snap configs.Snapshot, name string) error {
 // configs, so the status says STOPPED while its tasks are still flushing
 // their last offsets and leaving the group; an offset change made then
 // would be overwritten by that final commit. Each task reports UNASSIGNED
-// (or FAILED) only after it, so once none is live the change is safe. The
-// wait is bounded by the time a task may take to stop and flush; a task
-// that takes longer (or whose worker died without a word) is named in a
+// (or FAILED) only after it, so once none is live the change is safe.
+// Statuses of workers that are no longer in the group (one that died
+// without a last word) do not count. The wait is bounded by the time a task
+// may take to stop and flush; a task that takes longer is named in a
 // conflict error for the user to retry.
 func (w *Worker) awaitTasksGone(ctx context.Context, name string) error {
 	ctx, cancel := context.WithTimeout(ctx, w.cfg.TaskShutdownTimeout+w.cfg.OffsetFlushTimeout)
@@ -92,7 +93,11 @@ func (w *Worker) awaitTasksGone(ctx context.Context, name string) error {
 			return err
 		}
 		var live []string
+		members := w.Membership()
 		for _, ts := range w.statuses.Tasks(name) {
+			if !members.inGeneration(ts.WorkerID) {
+				continue // its worker left the group: it stopped, or died, without a last word
+			}
 			switch ts.State {
 			case status.Running, status.Paused, status.Restarting:
 				live = append(live, fmt.Sprintf("task %s is %s on worker %s", ts.ID, ts.State, ts.WorkerID))

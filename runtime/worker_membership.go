@@ -1,6 +1,11 @@
 package runtime
 
-import "conflux/runtime/cluster"
+import (
+	"net/url"
+	"slices"
+
+	"conflux/runtime/cluster"
+)
 
 // Membership is what a worker knows of its place in the Connect cluster
 // after its last rebalance: the generation, who leads it, and the work
@@ -24,6 +29,9 @@ type Membership struct {
 	// to this worker, sorted.
 	Connectors []string
 	Tasks      []TaskID
+	// Members are the REST URLs of every worker in the generation,
+	// sorted; only the leader knows them (nil on other workers).
+	Members []string
 }
 
 // Membership returns the worker's view of the cluster as of its last
@@ -43,9 +51,25 @@ func (w *Worker) membershipOf(a cluster.Assignment, gen cluster.Generation) *Mem
 		Leader: gen.LeaderID == gen.MemberID, LeaderURL: a.LeaderURL,
 		Connectors: append([]string(nil), a.Assigned.Connectors...),
 		Tasks:      make([]TaskID, 0, len(a.Assigned.Tasks)),
+		Members:    slices.Clone(gen.MemberURLs),
 	}
 	for _, t := range a.Assigned.Tasks {
 		m.Tasks = append(m.Tasks, TaskID(t))
 	}
 	return m
+}
+
+// inGeneration reports whether the worker with id (a status's worker_id)
+// is a member of this worker's generation, as far as it knows: always,
+// unless this worker leads the generation and knows its members.
+func (m Membership) inGeneration(id string) bool {
+	if !m.Leader || len(m.Members) == 0 {
+		return true
+	}
+	for _, raw := range m.Members {
+		if u, err := url.Parse(raw); err == nil && u.Host == id {
+			return true
+		}
+	}
+	return false
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -57,6 +58,9 @@ type Generation struct {
 	Protocol string
 	// LeaderID is the leader's member id.
 	LeaderID string
+	// MemberURLs are the REST URLs of every member of the generation,
+	// sorted; only the leader learns them (nil on other members).
+	MemberURLs []string
 }
 
 // Member is one worker's membership in its Connect group: it joins with
@@ -86,6 +90,7 @@ type Member struct {
 	held          workSet    // what the worker runs
 	last          Assignment // the last assignment acted on
 	lastCompleted int32      // generation of the last successful SyncGroup
+	memberURLs    []string   // the generation's members, when this member leads it
 	backoff       time.Duration
 
 	mu     sync.Mutex
@@ -284,6 +289,7 @@ func (m *Member) joinGroup(ctx context.Context) error {
 		return fmt.Errorf("%w: coordinator chose sub-protocol %q, which was not offered", ErrFatalGroupError, resp.GroupProtocol)
 	}
 	m.memberID, m.gen, m.proto, m.rejoin = resp.MemberId, resp.GenerationId, proto, false
+	m.memberURLs = nil
 	m.hb = startHeartbeat(m.conn, m.conn.hb, m.memberID, m.gen, m.cfg.HeartbeatInterval, &m.contact, &m.confirmed)
 	leader := resp.LeaderId == m.memberID
 	m.log.Info("joined group", "generation", m.gen, "member", m.memberID, "protocol", proto.name, "leader", leader)
@@ -362,7 +368,9 @@ func (m *Member) lead(ctx context.Context, resp *sarama.JoinGroupResponse) (map[
 		}
 		maxOffset = max(maxOffset, st.ConfigOffset)
 		members = append(members, st)
+		m.memberURLs = append(m.memberURLs, st.URL)
 	}
+	slices.Sort(m.memberURLs)
 	work, offset := m.h.ConfigSnapshot()
 	if offset < maxOffset {
 		if err := m.readConfig(ctx, maxOffset); err != nil {
@@ -437,7 +445,7 @@ func (m *Member) apply(ctx context.Context, a Assignment, leaderID string) {
 	m.held.addAll(gained)
 	m.last = a
 	m.backoff = 0
-	gen := Generation{ID: m.gen, MemberID: m.memberID, Protocol: m.proto.name, LeaderID: leaderID}
+	gen := Generation{ID: m.gen, MemberID: m.memberID, Protocol: m.proto.name, LeaderID: leaderID, MemberURLs: m.memberURLs}
 	m.setStatus(gen, a.LeaderURL)
 	full := a
 	full.Assigned, full.Revoked = m.held.work(), revoked.work()

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"maps"
 	"net"
+	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -443,7 +445,10 @@ func TestMemberAlone(t *testing.T) {
 			if gen.Protocol != want || gen.LeaderID != gen.MemberID || gen.ID < 1 {
 				t.Errorf("generation %+v, want protocol %s led by the member", gen, want)
 			}
-			if !w.member.IsLeader() || w.member.LeaderURL() != "http://w1:8083" || w.member.Generation() != gen {
+			if !slices.Equal(gen.MemberURLs, []string{"http://w1:8083"}) {
+				t.Errorf("the leader's generation lists members %v, want itself", gen.MemberURLs)
+			}
+			if !w.member.IsLeader() || w.member.LeaderURL() != "http://w1:8083" || !reflect.DeepEqual(w.member.Generation(), gen) {
 				t.Errorf("IsLeader %v, LeaderURL %q, Generation %+v", w.member.IsLeader(), w.member.LeaderURL(), w.member.Generation())
 			}
 			w.stop()
