@@ -242,16 +242,19 @@ func (w *Worker) Run(ctx context.Context) error {
 		w.closing = true
 		w.stopAll()
 	})
-	stopMember()
-	if err := <-memberDone; err != nil && !errors.Is(err, context.Canceled) && fatal == nil {
-		w.logger.Warn("leaving the Connect group", "error", err)
-	}
-	w.background.Wait()
+	// The stopped work's last statuses reach the topic while this worker
+	// is still in the group: once it has left, another worker may start
+	// that work, and an UNASSIGNED landing after its RUNNING would hide it.
 	fctx, cancel := context.WithTimeout(context.Background(), w.cfg.OffsetFlushTimeout)
 	defer cancel()
 	if err := w.statuses.Flush(fctx); err != nil {
 		w.logger.Warn("statuses not all written at shutdown", "error", err)
 	}
+	stopMember()
+	if err := <-memberDone; err != nil && !errors.Is(err, context.Canceled) && fatal == nil {
+		w.logger.Warn("leaving the Connect group", "error", err)
+	}
+	w.background.Wait()
 	if fatal != nil {
 		fatal = fmt.Errorf("worker %s left the Connect group: %w", w.id, fatal)
 	}
@@ -305,7 +308,7 @@ func (w *Worker) open(ctx context.Context) error {
 		TopicConfigs:      w.cfg.topicSettings("status.storage"),
 		ClientID:          "conflux-statuses",
 		Sarama:            w.base,
-		StoreOptions:      status.StoreOptions{Logger: w.logger, Listener: w.onStatusChange},
+		StoreOptions:      status.StoreOptions{Logger: w.logger, Listener: w.onStatusChange, Current: w.inGroup},
 	})
 	if err != nil {
 		w.offsets.Close()

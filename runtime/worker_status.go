@@ -39,6 +39,16 @@ func (w *Worker) taskState(id TaskID, state State, cause error) {
 	}
 }
 
+// inGroup is the status store's Current check: this worker writes
+// statuses only while it may still be in its group. Once it has been out
+// of touch with the coordinator for nearly its session timeout (a long
+// pause, a network cut), another worker may run its work already, and what
+// it still has to say about that work would replace newer statuses it has
+// not read yet.
+func (w *Worker) inGroup(status.Status) bool {
+	return w.member == nil || w.member.InContact()
+}
+
 // onStatusChange is the status store's listener; it runs on the store's
 // reading goroutine and only queues work.
 func (w *Worker) onStatusChange(ch status.Change) {

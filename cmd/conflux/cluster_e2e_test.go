@@ -280,14 +280,22 @@ func producingTasks(tb testing.TB, w *workerProc, name string) []int {
 	return out
 }
 
+// slowWait is how long a wait of pollUntil may take before the test logs
+// it, to show where a slow run spent its time.
+const slowWait = 5 * time.Second
+
 // pollUntil polls cond until it holds, failing after timeout with its last
 // detail.
 func pollUntil(tb testing.TB, timeout time.Duration, what string, cond func() (bool, string)) {
 	tb.Helper()
-	deadline := time.Now().Add(timeout)
+	start := time.Now()
+	deadline := start.Add(timeout)
 	for {
 		ok, detail := cond()
 		if ok {
+			if took := time.Since(start); took > slowWait {
+				tb.Logf("%s took %v", what, took.Round(time.Millisecond))
+			}
 			return
 		}
 		if time.Now().After(deadline) {

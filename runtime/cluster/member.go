@@ -79,6 +79,7 @@ type Member struct {
 	// contact is when the coordinator last answered (Unix nanoseconds),
 	// and confirmed when it last answered as if it knew the member.
 	contact, confirmed atomic.Int64
+	joining            atomic.Bool // a JoinGroup or SyncGroup is with the coordinator, which keeps the member meanwhile
 
 	// Owned by Run's goroutine.
 	memberID      string
@@ -193,6 +194,15 @@ func (m *Member) setStatus(g Generation, leaderURL string) {
 	m.status, m.url = g, leaderURL
 }
 
+// InContact reports whether the member may still be in its group: the
+// coordinator answered it within the session timeout less one heartbeat
+// interval, or a join is under way. It turns false when a cut or a long
+// pause may have cost the member its place, before the member has stopped
+// its work.
+func (m *Member) InContact() bool {
+	return m.joining.Load() || time.Since(time.Unix(0, m.contact.Load())) < m.contactLimit()
+}
+
 // touch records an answer from the coordinator.
 func (m *Member) touch() { m.contact.Store(time.Now().UnixNano()) }
 
@@ -269,7 +279,9 @@ func (m *Member) joinGroup(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("%w: %v", ErrFatalGroupError, err)
 		}
+		m.joining.Store(true)
 		resp, err = m.conn.main.JoinGroup(req)
+		m.joining.Store(false)
 		if err != nil {
 			return m.failed(ctx, "join group", err)
 		}
@@ -304,7 +316,9 @@ func (m *Member) joinGroup(ctx context.Context) error {
 			return nil
 		}
 	}
+	m.joining.Store(true)
 	sresp, err := m.conn.main.SyncGroup(m.conn.syncRequest(m.memberID, m.gen, proto.name, assignments))
+	m.joining.Store(false)
 	if err != nil {
 		return m.failed(ctx, "sync group", err)
 	}

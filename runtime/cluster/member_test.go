@@ -564,6 +564,9 @@ func TestMemberPaused(t *testing.T) {
 	victim.mu.Lock()
 	revokesBefore := len(victim.revokes)
 	victim.mu.Unlock()
+	if !victim.member.InContact() {
+		t.Error("a member of a stable group reports itself out of contact")
+	}
 	victim.dialer.freeze()
 	c.waitFor("the others to take the paused worker's work over", 15*time.Second, func() bool {
 		seen := workSet{}
@@ -577,8 +580,14 @@ func TestMemberPaused(t *testing.T) {
 		}
 		return true
 	})
+	if victim.member.InContact() {
+		t.Error("the paused member still reports itself in contact after the others took its work")
+	}
 	victim.dialer.thaw()
 	c.waitFor("the three to share the work again", 15*time.Second, func() bool { return c.covers(w1, w2, w3) && balanced(w1, w2, w3) })
+	if !victim.member.InContact() {
+		t.Error("the resumed member reports itself out of contact")
+	}
 	victim.mu.Lock()
 	defer victim.mu.Unlock()
 	if len(victim.revokes) == revokesBefore || !setEqual(setOf(victim.revokes[revokesBefore]), held) {

@@ -88,6 +88,14 @@ type StoreOptions struct {
 	// Logger receives warnings about records that are skipped (default:
 	// discarded).
 	Logger *slog.Logger
+	// Current, if set, is asked just before each safe write is sent
+	// whether the writer still belongs to the generation the status
+	// carries; false skips the write (ErrSkipped). A worker that may have
+	// been dropped from its group (out of touch with the coordinator for
+	// nearly its session timeout, as after a long pause) must not write:
+	// its view of the topic may be too old for the safe-write rule to see
+	// the later generation's status it would replace.
+	Current func(Status) bool
 }
 
 // StoreConfig configures a Kafka-backed Store.
@@ -130,6 +138,7 @@ type Store struct {
 	w        *writer
 	logger   *slog.Logger
 	listener func(Change)
+	current  func(Status) bool
 
 	mu      sync.RWMutex
 	state   *statusState
@@ -189,7 +198,7 @@ func newStore(opts StoreOptions) *Store {
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	return &Store{logger: logger, listener: opts.Listener, state: newStatusState()}
+	return &Store{logger: logger, listener: opts.Listener, current: opts.Current, state: newStatusState()}
 }
 
 func (s *Store) start(l backingLog) {
@@ -216,11 +225,15 @@ func (s *Store) apply(r kafkalog.Record) {
 }
 
 // canWrite is the safe-write rule, checked by the writer just before it
-// sends a safe write: no stored status, or one next may replace.
+// sends a safe write: the writer is current, and there is no stored
+// status, or one next may replace.
 func (s *Store) canWrite(p *pendingWrite) bool {
 	task := -1
 	if p.entity.kind == keyTask {
 		task = p.entity.task
+	}
+	if s.current != nil && !s.current(p.next) {
+		return false
 	}
 	s.mu.RLock()
 	prev, ok := s.state.lookup(p.entity.connector, task)

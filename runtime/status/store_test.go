@@ -835,3 +835,47 @@ func TestOpenStoreCreatesTopic(t *testing.T) {
 		t.Errorf("open on a non-compacted topic: %v, want ErrNotCompacted", err)
 	}
 }
+
+// TestStoreCurrentCheck: while Current says the writer may have left its
+// generation, safe writes are skipped (and never reach the topic);
+// unconditional writes are not asked.
+func TestStoreCurrentCheck(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b *backend) {
+		var current atomic.Bool
+		var asked atomic.Int32
+		s := b.open(t, status.StoreOptions{Current: func(st status.Status) bool {
+			asked.Add(1)
+			return current.Load()
+		}})
+		c := ctx(t)
+		id := task("conn", 0)
+		written, err := s.PutTaskSafe(c, id, running("w1", 3))
+		mustWritten(t, false)(written, err)
+		if _, ok := s.Task(id); ok {
+			t.Fatal("a skipped write was stored")
+		}
+		current.Store(true)
+		written, err = s.PutTaskSafe(c, id, running("w1", 3))
+		mustWritten(t, true)(written, err)
+		current.Store(false)
+		written, err = s.PutConnectorSafe(c, "conn", running("w1", 3))
+		mustWritten(t, false)(written, err)
+		if n := asked.Load(); n != 3 {
+			t.Errorf("Current asked %d times, want once per safe write (3)", n)
+		}
+		must(t, s.PutTask(c, id, running("w1", 4)))
+		checkTask(t, s, id, running("w1", 4))
+		if n := asked.Load(); n != 3 {
+			t.Errorf("Current asked for an unconditional write")
+		}
+		var writes int
+		for _, r := range b.raw(t) {
+			if r.Value != nil {
+				writes++
+			}
+		}
+		if writes != 2 {
+			t.Errorf("%d status records in the topic, want 2 (one safe, one unconditional)", writes)
+		}
+	})
+}
