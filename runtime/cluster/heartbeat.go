@@ -76,3 +76,30 @@ func (h *heartbeater) stop() {
 	h.cancel()
 	<-h.done
 }
+
+// keepAlive heartbeats as the member of generation gen every interval
+// until the returned stop is called, ignoring the answers; it runs while
+// the member waits in JoinGroup. Kafka keeps a member that waits there
+// however long the rebalance takes, and answers these heartbeats with
+// REBALANCE_IN_PROGRESS; some coordinators (franz-go's kfake) instead drop
+// it once its session timeout passes without a heartbeat and never answer
+// its join, which then hangs for the whole request timeout. stop does not
+// wait for a heartbeat in flight (sarama's Broker takes concurrent
+// requests).
+func keepAlive(c *coordinator, conn *sarama.Broker, memberID string, gen int32, interval time.Duration) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	req := c.heartbeatRequest(memberID, gen)
+	go func() {
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			_, _ = conn.Heartbeat(req)
+		}
+	}()
+	return cancel
+}

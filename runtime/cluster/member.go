@@ -212,7 +212,7 @@ func (m *Member) confirm() { m.confirmed.Store(time.Now().UnixNano()) }
 func (m *Member) loop(ctx context.Context) error {
 	for ctx.Err() == nil {
 		m.checkContact(ctx)
-		if err := m.conn.connect(); err != nil {
+		if err := m.connect(ctx); err != nil {
 			if ctx.Err() == nil {
 				m.log.Warn("cannot reach the group coordinator", "err", err)
 				m.pause(ctx)
@@ -240,17 +240,14 @@ func (m *Member) loop(ctx context.Context) error {
 // holds work: a heartbeat stuck on a cut network answers only after the
 // request timeout, and by then the work runs elsewhere.
 func (m *Member) stable(ctx context.Context) error {
-	var delay, lost <-chan time.Time
+	var delay <-chan time.Time
 	if !m.rejoinAt.IsZero() {
 		t := time.NewTimer(time.Until(m.rejoinAt))
 		defer t.Stop()
 		delay = t.C
 	}
-	if len(m.held) > 0 {
-		t := time.NewTimer(time.Until(time.Unix(0, m.contact.Load()).Add(m.contactLimit())))
-		defer t.Stop()
-		lost = t.C
-	}
+	lost, stopLost := m.contactTimer()
+	defer stopLost()
 	select {
 	case <-ctx.Done():
 	case <-m.rejoinCh:
@@ -279,9 +276,14 @@ func (m *Member) joinGroup(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("%w: %v", ErrFatalGroupError, err)
 		}
+		stopKeepAlive := func() {}
+		if m.memberID != "" && m.gen >= 0 {
+			stopKeepAlive = keepAlive(m.conn, m.conn.hb, m.memberID, m.gen, m.cfg.HeartbeatInterval)
+		}
 		m.joining.Store(true)
 		resp, err = m.conn.main.JoinGroup(req)
 		m.joining.Store(false)
+		stopKeepAlive()
 		if err != nil {
 			return m.failed(ctx, "join group", err)
 		}
@@ -583,9 +585,49 @@ func (m *Member) pause(ctx context.Context) {
 	d := m.backoff/2 + rand.N(m.backoff/2+1)
 	t := time.NewTimer(d)
 	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
+	lost, stopLost := m.contactTimer()
+	defer stopLost()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			return
+		case <-lost:
+			m.checkContact(ctx)
+			lost = nil
+		}
+	}
+}
+
+// contactTimer fires when the member, holding work, reaches checkContact's
+// limit without an answer from the coordinator; it never fires for a member
+// without work. Whatever the member waits for (a pause, a dial into a cut
+// network), it still gives its work up on time.
+func (m *Member) contactTimer() (<-chan time.Time, func()) {
+	if len(m.held) == 0 {
+		return nil, func() {}
+	}
+	t := time.NewTimer(time.Until(time.Unix(0, m.contact.Load()).Add(m.contactLimit())))
+	return t.C, func() { t.Stop() }
+}
+
+// connect connects to the coordinator, giving the work up at checkContact's
+// limit if that comes first: finding the coordinator through a cut network
+// can take the whole dial timeout.
+func (m *Member) connect(ctx context.Context) error {
+	done := make(chan error, 1)
+	go func() { done <- m.conn.connect() }()
+	lost, stopLost := m.contactTimer()
+	defer stopLost()
+	for {
+		select {
+		case err := <-done:
+			return err
+		case <-lost:
+			m.checkContact(ctx)
+			lost = nil
+		}
 	}
 }
 
