@@ -221,7 +221,7 @@ type taskStatus struct {
 }
 
 // placement reads a connector's status from a live worker and returns,
-// when all n tasks run, which worker runs each task.
+// when all n tasks run on live workers, which worker runs each task.
 func (c *procCluster) placement(tb testing.TB, name string, n int) (map[int]string, bool, string) {
 	tb.Helper()
 	live := c.alive()
@@ -233,14 +233,20 @@ func (c *procCluster) placement(tb testing.TB, name string, n int) (map[int]stri
 	if code != http.StatusOK || json.Unmarshal([]byte(body), &st) != nil {
 		return nil, false, fmt.Sprintf("%d %s", code, body)
 	}
+	// A worker that died says RUNNING until others take over: only live
+	// workers count.
+	running := map[string]bool{}
+	for _, w := range live {
+		running[w.rest] = true
+	}
 	out := make(map[int]string, len(st.Tasks))
 	for _, ts := range st.Tasks {
-		if ts.State != "RUNNING" {
+		if ts.State != "RUNNING" || !running[ts.WorkerID] {
 			return nil, false, body
 		}
 		out[ts.ID] = ts.WorkerID
 	}
-	return out, len(out) == n && st.Connector.State == "RUNNING", body
+	return out, len(out) == n && st.Connector.State == "RUNNING" && running[st.Connector.WorkerID], body
 }
 
 // tasksOn returns the ids of the tasks place puts on worker id, sorted.
