@@ -205,13 +205,8 @@ func connectorPath(name, suffix string) string {
 // leader's REST URL to forward to. With no known leader it fails with
 // MsgNoLeader (409).
 func (w *Worker) leaderTarget(ctx context.Context) (string, error) {
-	if err := w.awaitReady(ctx); err != nil {
+	if err := w.awaitJoined(ctx); err != nil {
 		return "", err
-	}
-	select {
-	case <-w.joined:
-	case <-ctx.Done():
-		return "", fmt.Errorf("%w: %s", ErrConflict, MsgNoLeader)
 	}
 	if w.leader.Load() {
 		return "", nil
@@ -220,4 +215,18 @@ func (w *Worker) leaderTarget(ctx context.Context) (string, error) {
 		return *p, nil
 	}
 	return "", fmt.Errorf("%w: %s", ErrConflict, MsgNoLeader)
+}
+
+// awaitJoined waits until the worker is ready and has had its first
+// assignment; without one before ctx ends it fails with MsgNoLeader (409).
+func (w *Worker) awaitJoined(ctx context.Context) error {
+	if err := w.awaitReady(ctx); err != nil {
+		return err
+	}
+	select {
+	case <-w.joined:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("%w: %s", ErrConflict, MsgNoLeader)
+	}
 }

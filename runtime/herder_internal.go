@@ -19,13 +19,8 @@ var _ TaskConfigWriter = (*Worker)(nil)
 
 // PutTaskConfigs implements TaskConfigWriter.
 func (w *Worker) PutTaskConfigs(ctx context.Context, name string, tasks []map[string]string, sig *RequestSignature) error {
-	if err := w.awaitReady(ctx); err != nil {
+	if err := w.awaitJoined(ctx); err != nil {
 		return err
-	}
-	select {
-	case <-w.joined:
-	case <-ctx.Done():
-		return ctx.Err()
 	}
 	if err := w.verifySignature(sig); err != nil {
 		return err

@@ -61,16 +61,25 @@ var hmacHashes = map[string]func() hash.Hash{
 	configs.HmacSHA512: sha512.New,
 }
 
-// signBody returns the base64 HMAC of body with key, Kafka Connect's
-// X-Connect-Authorization value.
-func signBody(key []byte, algorithm string, body []byte) (string, error) {
+// macOf returns the HMAC of body with key.
+func macOf(key []byte, algorithm string, body []byte) ([]byte, error) {
 	h, ok := hmacHashes[algorithm]
 	if !ok {
-		return "", fmt.Errorf("unknown signature algorithm %q", algorithm)
+		return nil, fmt.Errorf("unknown signature algorithm %q", algorithm)
 	}
 	mac := hmac.New(h, key)
 	mac.Write(body)
-	return base64.StdEncoding.EncodeToString(mac.Sum(nil)), nil
+	return mac.Sum(nil), nil
+}
+
+// signBody returns the base64 HMAC of body with key, Kafka Connect's
+// X-Connect-Authorization value.
+func signBody(key []byte, algorithm string, body []byte) (string, error) {
+	sum, err := macOf(key, algorithm, body)
+	if err != nil {
+		return "", err
+	}
+	return base64.StdEncoding.EncodeToString(sum), nil
 }
 
 // sessioned reports whether the worker's current generation signs internal
@@ -104,9 +113,8 @@ func (w *Worker) verifySignature(sig *RequestSignature) error {
 	if err != nil {
 		return fmt.Errorf("%w: Internal request signature is not base64: %v", ErrBadRequest, err)
 	}
-	want, _ := signBody(key.Key, sig.Algorithm, sig.Body)
-	wantRaw, _ := base64.StdEncoding.DecodeString(want)
-	if !hmac.Equal(got, wantRaw) {
+	want, _ := macOf(key.Key, sig.Algorithm, sig.Body) // the algorithm is one of VerificationAlgorithms
+	if !hmac.Equal(got, want) {
 		return fmt.Errorf("%w: Internal request contained invalid signature.", ErrForbidden)
 	}
 	return nil
