@@ -43,7 +43,11 @@ type Record struct {
 	// Both are schemaless values (maps, slices, strings, numbers, booleans,
 	// nil) stored as JSON in the offsets topic; nil SourcePartition means
 	// the record carries no offset. The offset becomes committable once
-	// Kafka has acknowledged the record. Source records only.
+	// Kafka has acknowledged the record and every earlier record of its
+	// partition. A record may carry its partition with a nil offset: it
+	// keeps its place in that order without moving the offset, so a source
+	// that reads many records at once can give the offset to the last one
+	// only. Source records only.
 	SourcePartition map[string]any
 	SourceOffset    map[string]any
 

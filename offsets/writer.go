@@ -67,12 +67,17 @@ func NewOffsetWriter(store *Store, connector string) *OffsetWriter {
 
 // Submit registers a record about to be sent, with its source partition and
 // offset (which the writer keeps; do not modify them afterwards). A record
-// without a partition or offset carries nothing to commit: its Ack does
-// nothing. An invalid partition (one that cannot be encoded as JSON) is
-// reported here rather than at Flush.
+// without a partition carries nothing to commit: its Ack does nothing. A
+// record with a partition but a nil offset keeps its place in the
+// partition's order without moving its offset: the next record's offset
+// becomes committable only after it is acknowledged too. Sources that
+// read many records between two positions worth storing (a file's lines
+// of one read) give the offset to the last of them only. An invalid
+// partition or offset (one that cannot be encoded as JSON) is reported here
+// rather than at Flush.
 func (w *OffsetWriter) Submit(partition, offset map[string]any) (*SubmittedRecord, error) {
 	r := &SubmittedRecord{w: w, partition: partition, offset: offset}
-	if len(partition) == 0 || offset == nil {
+	if len(partition) == 0 {
 		r.w = nil
 		return r, nil
 	}
@@ -80,7 +85,7 @@ func (w *OffsetWriter) Submit(partition, offset map[string]any) (*SubmittedRecor
 	if err != nil {
 		return nil, err
 	}
-	if !encodable(offset, 0) {
+	if offset != nil && !encodable(offset, 0) {
 		if _, err := EncodeValue(offset); err != nil {
 			return nil, err
 		}
@@ -163,8 +168,12 @@ func (r *SubmittedRecord) Ack() {
 	if n == 0 {
 		return
 	}
-	last := q[n-1]
-	w.committable[r.key] = PartitionOffset{Partition: last.partition, Offset: last.offset}
+	for i := n - 1; i >= 0; i-- {
+		if last := q[i]; last.offset != nil {
+			w.committable[r.key] = PartitionOffset{Partition: last.partition, Offset: last.offset}
+			break
+		}
+	}
 	clear(q[:n])
 	if q = q[n:]; len(q) == 0 {
 		delete(w.queues, r.key)

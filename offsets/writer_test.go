@@ -116,6 +116,52 @@ func TestOffsetWriterFlushesOnlyAcknowledged(t *testing.T) {
 	r.Ack()
 }
 
+// TestOffsetWriterRecordsWithoutOffset checks records that carry their
+// partition but no offset: they hold the partition's later offsets back
+// until acknowledged, and never move the committed offset themselves.
+func TestOffsetWriterRecordsWithoutOffset(t *testing.T) {
+	s := offsets.NewMemoryStore(nil)
+	defer s.Close()
+	w := offsets.NewOffsetWriter(s, "conn")
+	a := part(0)
+	bare := func() *offsets.SubmittedRecord {
+		t.Helper()
+		r, err := w.Submit(a, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+
+	r1, r2, r3 := bare(), bare(), submit(t, w, a, 3)
+	r3.Ack()
+	r2.Ack()
+	if n := flush(t, w); n != 0 {
+		t.Fatalf("flushed %d partitions while the first record is unacknowledged", n)
+	}
+	r1.Ack()
+	flush(t, w)
+	if got := stored(t, s, "conn", a); got != int64(3) {
+		t.Fatalf("partition a = %v, want 3", got)
+	}
+
+	// An acknowledged prefix of records without offsets changes nothing; the
+	// offset of the last record that has one wins.
+	r4, r5 := submit(t, w, a, 4), bare()
+	r5.Ack()
+	if n := flush(t, w); n != 0 {
+		t.Fatalf("flushed %d partitions for a record without offset", n)
+	}
+	r4.Ack()
+	flush(t, w)
+	if got := stored(t, s, "conn", a); got != int64(4) {
+		t.Fatalf("partition a = %v, want 4", got)
+	}
+	if w.Outstanding() != 0 {
+		t.Errorf("outstanding = %d, want 0", w.Outstanding())
+	}
+}
+
 func TestOffsetWriterKeepsOffsetsOfAFailedFlush(t *testing.T) {
 	s := offsets.NewMemoryStore(nil)
 	w := offsets.NewOffsetWriter(s, "conn")

@@ -20,30 +20,91 @@ type recordPipeline struct {
 	chain   *transformChain
 	ops     *tolerance.Operator
 	metrics *taskMetrics
-	// headerKeys holds the wire form of the header keys seen, so that a
-	// source's records (which mostly carry the same few keys) share one
-	// read-only copy instead of allocating one per header. Only toKafka
-	// uses it, from the task's one sending goroutine.
-	headerKeys map[string][]byte
+	// headers remembers, per header key seen, the key's wire form and the
+	// last string value converted for it, so that a source's records
+	// (which mostly carry the same few keys, often with the same values:
+	// a file's path) share one read-only copy instead of allocating one per
+	// header. Only toKafka uses it, from the task's one sending goroutine.
+	headers map[string]*headerMemo
+	// headerSlab is where toKafka carves the records' header slices from.
+	headerSlab []sarama.RecordHeader
 }
 
-// maxHeaderKeys bounds headerKeys, for sources whose header keys vary.
+// headerMemo is what recordPipeline.headers keeps of one header key.
+type headerMemo struct {
+	key []byte
+	// The last string value converted for the key and what the header
+	// converter made of it, for that topic and schema.
+	topic  string
+	schema *connectors.Schema
+	value  string
+	wire   []byte
+}
+
+// maxHeaderKeys bounds headers, for sources whose header keys vary.
 const maxHeaderKeys = 256
+
+// headerSlabSize is how many headers one allocation of headerSlab holds.
+const headerSlabSize = 1024
+
+// memo returns the memo of a header key, nil once too many keys were seen.
+func (p *recordPipeline) memo(key string) *headerMemo {
+	if m, ok := p.headers[key]; ok {
+		return m
+	}
+	if p.headers == nil {
+		p.headers = make(map[string]*headerMemo)
+	}
+	if len(p.headers) >= maxHeaderKeys {
+		return nil
+	}
+	m := &headerMemo{key: []byte(key)}
+	p.headers[key] = m
+	return m
+}
 
 // headerKey returns key as bytes, shared between records: the producer
 // only reads header keys.
 func (p *recordPipeline) headerKey(key string) []byte {
-	if b, ok := p.headerKeys[key]; ok {
-		return b
+	if m := p.memo(key); m != nil {
+		return m.key
 	}
-	b := []byte(key)
-	if p.headerKeys == nil {
-		p.headerKeys = make(map[string][]byte)
+	return []byte(key)
+}
+
+// wireHeader converts one header of a record for topic. A string value
+// equal to the last one converted for its key, topic and schema reuses
+// that conversion: converters are deterministic, and the producer only
+// reads the bytes.
+func (p *recordPipeline) wireHeader(topic string, h connectors.Header) (sarama.RecordHeader, error) {
+	m := p.memo(h.Key)
+	if m == nil {
+		b, err := p.conv.header.FromConnectHeader(topic, h.Key, h.Schema, h.Value)
+		return sarama.RecordHeader{Key: []byte(h.Key), Value: b}, err
 	}
-	if len(p.headerKeys) < maxHeaderKeys {
-		p.headerKeys[key] = b
+	s, isString := h.Value.(string)
+	if isString && m.wire != nil && s == m.value && topic == m.topic && h.Schema == m.schema {
+		return sarama.RecordHeader{Key: m.key, Value: m.wire}, nil
 	}
-	return b
+	b, err := p.conv.header.FromConnectHeader(topic, h.Key, h.Schema, h.Value)
+	if err != nil {
+		return sarama.RecordHeader{}, err
+	}
+	if isString && b != nil {
+		m.topic, m.schema, m.value, m.wire = topic, h.Schema, s, b
+	}
+	return sarama.RecordHeader{Key: m.key, Value: b}, nil
+}
+
+// headerSlice returns an empty slice with room for n headers, carved from
+// headerSlab: one allocation for many records.
+func (p *recordPipeline) headerSlice(n int) []sarama.RecordHeader {
+	if len(p.headerSlab) < n {
+		p.headerSlab = make([]sarama.RecordHeader, max(n, headerSlabSize))
+	}
+	h := p.headerSlab[:0:n]
+	p.headerSlab = p.headerSlab[n:]
+	return h
 }
 
 // close releases the transforms and the error handling's producer.
@@ -133,13 +194,13 @@ func (p *recordPipeline) toKafka(ctx context.Context, in *inflight) (*connectors
 	}
 	if len(out.Headers) > 0 || len(wire) > 0 {
 		skip, err = p.ops.Execute(ctx, tolerance.StageHeaderConverter, p.conv.headerClass, rc, func() error {
-			msg.Headers = make([]sarama.RecordHeader, 0, len(out.Headers)+len(wire))
+			msg.Headers = p.headerSlice(len(out.Headers) + len(wire))
 			for _, h := range out.Headers {
-				b, err := p.conv.header.FromConnectHeader(out.Topic, h.Key, h.Schema, h.Value)
+				rh, err := p.wireHeader(out.Topic, h)
 				if err != nil {
 					return err
 				}
-				msg.Headers = append(msg.Headers, sarama.RecordHeader{Key: p.headerKey(h.Key), Value: b})
+				msg.Headers = append(msg.Headers, rh)
 			}
 			for _, h := range wire {
 				msg.Headers = append(msg.Headers, sarama.RecordHeader{Key: p.headerKey(h.Key), Value: h.Value})

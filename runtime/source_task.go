@@ -292,20 +292,21 @@ func (t *sourceTask) poll(ctx context.Context) ([]*connectors.Record, error) {
 
 // send transforms, converts and hands one polled record to the producer.
 // Records that a transform drops or that errors.tolerance=all skips are
-// committed at once; an error fails the task.
+// committed at once, their offsets with them; an error fails the task.
 func (t *sourceTask) send(ctx context.Context, rec *connectors.Record) error {
 	in := &inflight{rec: rec, partition: -1}
 	out, err := t.pipe.toKafka(ctx, in)
 	if err != nil {
 		return err
 	}
-	if out == nil {
-		t.dropped(rec)
-		return nil
-	}
 	sub, err := t.writer.Submit(rec.SourcePartition, rec.SourceOffset)
 	if err != nil {
-		return fmt.Errorf("source record for %s has an offset that cannot be stored: %w", out.Topic, err)
+		return fmt.Errorf("source record for %s has an offset that cannot be stored: %w", rec.Topic, err)
+	}
+	if out == nil {
+		sub.Ack()
+		t.dropped(rec)
+		return nil
 	}
 	in.sub = sub
 	if out.KafkaPartition != nil {

@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"time"
 	"unicode/utf8"
+
+	"conflux/connectors"
 )
 
 // readSize is the initial read buffer of a file; it grows up to the
@@ -46,6 +48,15 @@ type tailFile struct {
 	readPos    int64
 	skipping   bool      // discarding the rest of a line up to its newline
 	gone       time.Time // when the file stopped matching the patterns; zero while it does
+
+	// str holds a copy of the file's bytes from strPos on, for lineString.
+	str    string
+	strPos int64
+
+	// last is the last record read from the file that settle has not
+	// given an offset yet, and lastEnd where it ends.
+	last    *connectors.Record
+	lastEnd int64
 }
 
 // seek positions the file at off, dropping what was buffered.
@@ -55,6 +66,7 @@ func (tf *tailFile) seek(off int64) error {
 	}
 	tf.pos, tf.readPos = off, off
 	tf.start, tf.end = 0, 0
+	tf.str, tf.strPos = "", 0
 	tf.skipping = false
 	return nil
 }

@@ -43,7 +43,9 @@ func (s *offsetStore) commit(recs []*connectors.Record) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, r := range recs {
-		s.offsets[fmt.Sprint(r.SourcePartition[partitionFileID])] = r.SourceOffset
+		if r.SourceOffset != nil {
+			s.offsets[fmt.Sprint(r.SourcePartition[partitionFileID])] = r.SourceOffset
+		}
 	}
 }
 
@@ -53,7 +55,7 @@ type got struct {
 	path   string
 	offset int64
 	fileID string
-	end    int64
+	end    int64 // -1 unless the record carries its source offset (the last of its file in a poll)
 }
 
 func (g got) text() string { s, _ := g.value.(string); return s }
@@ -100,8 +102,21 @@ func (tl *tail) pollOnce() {
 	if err != nil {
 		tl.t.Fatal(err)
 	}
+	settled := map[string]bool{} // files whose last record of this poll was seen
+	for i := len(recs) - 1; i >= 0; i-- {
+		r := recs[i]
+		if id := fmt.Sprint(r.SourcePartition[partitionFileID]); !settled[id] {
+			settled[id] = true
+			if r.SourceOffset == nil {
+				tl.t.Fatalf("the last record of file %s in a poll has no source offset", id)
+			}
+		}
+	}
 	for _, r := range recs {
-		g := got{value: r.Value, end: r.SourceOffset[offsetPosition].(int64)}
+		g := got{value: r.Value, end: -1}
+		if r.SourceOffset != nil {
+			g.end = r.SourceOffset[offsetPosition].(int64)
+		}
 		if h, ok := r.Headers.Last(HeaderPath); ok {
 			g.path = h.Value.(string)
 		}

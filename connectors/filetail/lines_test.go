@@ -51,7 +51,10 @@ func TestRestartResumesExactly(t *testing.T) {
 		t.Errorf("last offset %d, file has %d bytes", last.end, len(data))
 	}
 	for _, r := range tl.recs {
-		if got := strings.TrimSuffix(string(data[r.offset:r.end]), "\r\n"); got != r.text() {
+		if !strings.HasPrefix(string(data[r.offset:]), r.text()+"\r\n") {
+			t.Fatalf("bytes at %d are not record %q and its newline", r.offset, r.text())
+		}
+		if got := strings.TrimSuffix(string(data[r.offset:max(r.end, r.offset)]), "\r\n"); r.end >= 0 && got != r.text() {
 			t.Fatalf("bytes %d..%d are %q, record %q", r.offset, r.end, got, r.text())
 		}
 	}
@@ -102,7 +105,8 @@ func TestLongLines(t *testing.T) {
 		t.Run(c.action, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "app.log")
 			appendFile(t, path, "short\n"+long+"\nafter\n"+long[:40])
-			tl := startTail(t, newOffsetStore(), map[string]string{KeyPaths: path, KeyMaxLineBytes: "64", KeyMaxLineAction: c.action})
+			// One record a poll, so that each carries its end offset.
+			tl := startTail(t, newOffsetStore(), map[string]string{KeyPaths: path, KeyMaxLineBytes: "64", KeyMaxLineAction: c.action, KeyBatchSize: "1"})
 			if c.action == "skip" {
 				tl.pollUntil("two lines", atLeast(2))
 				tl.pollOnce()
@@ -168,7 +172,7 @@ func TestMultiline(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "app.log")
 			appendFile(t, path, c.input)
 			tl := startTail(t, newOffsetStore(), map[string]string{KeyPaths: path, KeyMultilinePattern: c.pattern,
-				KeyMultilineNegate: c.negate, KeyMultilineMatch: c.match, KeyMultilineTimeout: "600000"})
+				KeyMultilineNegate: c.negate, KeyMultilineMatch: c.match, KeyMultilineTimeout: "600000", KeyBatchSize: "1"})
 			tl.pollUntil("the joined lines", atLeast(len(c.want)))
 			tl.pollOnce()
 			if got := texts(tl.recs); !slices.Equal(got, c.want) {

@@ -27,21 +27,26 @@ const (
 )
 
 // record builds the record of one line or multiline event of tf spanning
-// [start, end) of the file.
-func (t *Task) record(tf *tailFile, text []byte, start, end int64) *connectors.Record {
+// [start, end) of the file; direct says text is the line at the start of
+// tf's unread buffer (not a joined event), which lets its string be cut
+// from one made for many lines. The record carries no source offset yet:
+// settle gives one to the last record of each file a poll returns.
+func (t *Task) record(tf *tailFile, text []byte, start, end int64, direct bool) *connectors.Record {
 	tpl := tf.template()
-	offset := maps.Clone(tpl.offset)
-	offset[offsetPosition] = end
-	rec := &connectors.Record{
+	rec := t.slab.record()
+	*rec = connectors.Record{
 		Topic:           t.s.topic,
 		SourcePartition: tf.partition,
-		SourceOffset:    offset,
-		Headers: connectors.Headers{
-			{Key: HeaderPath, Value: tpl.pathValue, Schema: connectors.StringSchema},
-			{Key: HeaderOffset, Value: start, Schema: connectors.Int64Schema},
-			{Key: HeaderFileID, Value: tpl.idValue, Schema: connectors.StringSchema},
-		},
+		Headers: append(t.slab.headers(3),
+			connectors.Header{Key: HeaderPath, Value: tpl.pathValue, Schema: connectors.StringSchema},
+			connectors.Header{Key: HeaderOffset, Value: start, Schema: connectors.Int64Schema},
+			connectors.Header{Key: HeaderFileID, Value: tpl.idValue, Schema: connectors.StringSchema},
+		),
 	}
+	if tf.last == nil {
+		t.unsettled = append(t.unsettled, tf)
+	}
+	tf.last, tf.lastEnd = rec, end
 	if t.s.parseJSON {
 		v, err := jsonvalue.Unmarshal(text)
 		if err == nil {
@@ -50,8 +55,61 @@ func (t *Task) record(tf *tailFile, text []byte, start, end int64) *connectors.R
 		}
 		rec.Headers.Add(HeaderParseError, err.Error(), connectors.StringSchema)
 	}
-	rec.ValueSchema, rec.Value = connectors.StringSchema, toString(text)
+	rec.ValueSchema = connectors.StringSchema
+	if direct {
+		rec.Value = tf.lineString(text)
+	} else {
+		rec.Value = toString(text)
+	}
 	return rec
+}
+
+// settle gives the source offset of every file read since the last call
+// to the last record read from it. The records before it carry their file's
+// partition without an offset: the runtime keeps their order and commits
+// the file's position only once all of them are acknowledged, so one offset
+// map a poll serves instead of one a line.
+func (t *Task) settle() {
+	for _, tf := range t.unsettled {
+		offset := maps.Clone(tf.template().offset)
+		offset[offsetPosition] = tf.lastEnd
+		tf.last.SourceOffset = offset
+		tf.last = nil
+	}
+	clear(t.unsettled)
+	t.unsettled = t.unsettled[:0]
+}
+
+// slabSize is how many records a slab allocation holds.
+const slabSize = 256
+
+// slab hands out records and header slices from arrays allocated many at a
+// time: two allocations for slabSize lines instead of two a line. An array
+// stays in memory until the last of its records is released, which the
+// runtime does batch by batch.
+type slab struct {
+	records []connectors.Record
+	hdrs    []connectors.Header
+}
+
+func (s *slab) record() *connectors.Record {
+	if len(s.records) == 0 {
+		s.records = make([]connectors.Record, slabSize)
+	}
+	r := &s.records[0]
+	s.records = s.records[1:]
+	return r
+}
+
+// headers returns an empty slice with room for n headers; appending more
+// reallocates it rather than overwrite its neighbour's.
+func (s *slab) headers(n int) connectors.Headers {
+	if len(s.hdrs) < n {
+		s.hdrs = make([]connectors.Header, max(n, 3*slabSize))
+	}
+	h := s.hdrs[:0:n]
+	s.hdrs = s.hdrs[n:]
+	return h
 }
 
 // recordTemplate holds what every record of a file repeats, built once:
@@ -85,6 +143,28 @@ func (tf *tailFile) template() *recordTemplate {
 		idValue:   tf.idStr,
 	}
 	return tpl
+}
+
+// stringWindow is how many bytes of a file's buffer lineString turns into
+// one string.
+const stringWindow = 64 << 10
+
+// lineString returns text, the line at the start of tf's unread buffer, as
+// a string, invalid UTF-8 replaced by U+FFFD. The string is cut from one
+// made of up to stringWindow bytes of the buffer at once: one allocation for
+// many lines, which share it. tf.str stays valid until the file is read
+// from another position (seek clears it).
+func (tf *tailFile) lineString(text []byte) string {
+	n := len(text)
+	if tf.pos < tf.strPos || tf.pos+int64(n) > tf.strPos+int64(len(tf.str)) {
+		tf.str = string(tf.buf[tf.start:max(tf.start+n, min(tf.end, tf.start+stringWindow))])
+		tf.strPos = tf.pos
+	}
+	i := int(tf.pos - tf.strPos)
+	if s := tf.str[i : i+n]; utf8.ValidString(s) {
+		return s
+	}
+	return toString(text)
 }
 
 // toString returns text as a string, invalid UTF-8 replaced by U+FFFD.

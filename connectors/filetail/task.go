@@ -33,6 +33,8 @@ type Task struct {
 	lastScan   time.Time
 	unreadable map[string]bool // paths whose open failed, warned about once
 	out        []*connectors.Record
+	unsettled  []*tailFile // files with records in out that settle has not given an offset yet
+	slab       slab
 }
 
 // Start implements connectors.SourceTask.
@@ -95,6 +97,7 @@ func (t *Task) poll(ctx context.Context, now time.Time) ([]*connectors.Record, t
 }
 
 func (t *Task) take() []*connectors.Record {
+	t.settle()
 	out := t.out
 	t.out = nil
 	return out
@@ -176,15 +179,16 @@ func (t *Task) readFile(tf *tailFile, now time.Time) (eof bool, err error) {
 // lineSink returns where tf's lines go: to its joiner, or straight into
 // records.
 func (t *Task) lineSink(tf *tailFile, now time.Time) emitFunc {
-	emit := t.emitter(tf)
 	if tf.join == nil {
-		return emit
+		return func(line []byte, start, end int64) { t.out = append(t.out, t.record(tf, line, start, end, true)) }
 	}
+	emit := t.emitter(tf)
 	return func(line []byte, start, end int64) { tf.join.add(line, start, end, now, emit) }
 }
 
+// emitter returns where tf's joined events go: into records.
 func (t *Task) emitter(tf *tailFile) emitFunc {
-	return func(text []byte, start, end int64) { t.out = append(t.out, t.record(tf, text, start, end)) }
+	return func(text []byte, start, end int64) { t.out = append(t.out, t.record(tf, text, start, end, false)) }
 }
 
 // finish publishes what is left of a file that no longer matches and
