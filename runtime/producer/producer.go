@@ -62,7 +62,8 @@ type Options struct {
 	BufferBytes int
 	// BufferRecords bounds the number of messages sent but not yet
 	// reported, since a small record's memory is many times its bytes.
-	// Default 4096.
+	// Default 8192: two batches of small records, one in flight and one
+	// filling, so that the task need not wait for each acknowledgement.
 	BufferRecords int
 }
 
@@ -137,7 +138,7 @@ func New(addrs []string, sc *sarama.Config, opts Options) (*Producer, error) {
 		return nil, fmt.Errorf("producer: record batches need Kafka 0.11 or later, not %s", sc.Version)
 	}
 	if opts.BufferRecords <= 0 {
-		opts.BufferRecords = 4096
+		opts.BufferRecords = 8192
 	}
 	if opts.BufferBytes <= 0 {
 		opts.BufferBytes = 4 * max(sc.Producer.Flush.Bytes, 64<<10)
