@@ -56,7 +56,7 @@ type Options struct {
 	Ack Ack
 	// BufferBytes bounds the bytes of messages sent but not yet reported;
 	// Send waits for room beyond it (Kafka's buffer.memory). The default is
-	// four batches (Flush.Bytes): one in flight and more filling keep a
+	// two batches (Flush.Bytes): one in flight and one filling keep a
 	// partition busy, and more only holds records, whose memory is several
 	// times their bytes, in the queue.
 	BufferBytes int
@@ -141,7 +141,7 @@ func New(addrs []string, sc *sarama.Config, opts Options) (*Producer, error) {
 		opts.BufferRecords = 8192
 	}
 	if opts.BufferBytes <= 0 {
-		opts.BufferBytes = 4 * max(sc.Producer.Flush.Bytes, 64<<10)
+		opts.BufferBytes = 2 * max(sc.Producer.Flush.Bytes, 64<<10)
 	}
 	conf := *sc
 	client, err := sarama.NewClient(addrs, &conf)
