@@ -133,30 +133,31 @@ func TestOffsetWriterRecordsWithoutOffset(t *testing.T) {
 		return r
 	}
 
+	// ackInTurn acks first, checks that nothing can be flushed, acks last
+	// and checks that the partition is stored at want.
+	ackInTurn := func(first, last []*offsets.SubmittedRecord, want int64) {
+		t.Helper()
+		for _, r := range first {
+			r.Ack()
+		}
+		if n := flush(t, w); n != 0 {
+			t.Fatalf("flushed %d partitions before the records ahead were acknowledged", n)
+		}
+		for _, r := range last {
+			r.Ack()
+		}
+		flush(t, w)
+		if got := stored(t, s, "conn", a); got != want {
+			t.Fatalf("partition a = %v, want %d", got, want)
+		}
+	}
 	r1, r2, r3 := bare(), bare(), submit(t, w, a, 3)
-	r3.Ack()
-	r2.Ack()
-	if n := flush(t, w); n != 0 {
-		t.Fatalf("flushed %d partitions while the first record is unacknowledged", n)
-	}
-	r1.Ack()
-	flush(t, w)
-	if got := stored(t, s, "conn", a); got != int64(3) {
-		t.Fatalf("partition a = %v, want 3", got)
-	}
+	ackInTurn([]*offsets.SubmittedRecord{r3, r2}, []*offsets.SubmittedRecord{r1}, 3)
 
 	// An acknowledged prefix of records without offsets changes nothing; the
 	// offset of the last record that has one wins.
 	r4, r5 := submit(t, w, a, 4), bare()
-	r5.Ack()
-	if n := flush(t, w); n != 0 {
-		t.Fatalf("flushed %d partitions for a record without offset", n)
-	}
-	r4.Ack()
-	flush(t, w)
-	if got := stored(t, s, "conn", a); got != int64(4) {
-		t.Fatalf("partition a = %v, want 4", got)
-	}
+	ackInTurn([]*offsets.SubmittedRecord{r5}, []*offsets.SubmittedRecord{r4}, 4)
 	if w.Outstanding() != 0 {
 		t.Errorf("outstanding = %d, want 0", w.Outstanding())
 	}
