@@ -307,6 +307,12 @@ func (m *Member) joinGroup(ctx context.Context) error {
 	m.hb = startHeartbeat(m.conn, m.conn.hb, m.memberID, m.gen, m.cfg.HeartbeatInterval, &m.contact, &m.confirmed)
 	leader := resp.LeaderId == m.memberID
 	m.log.Info("joined group", "generation", m.gen, "member", m.memberID, "protocol", proto.name, "leader", leader)
+	if proto.eager() && len(m.held) > 0 {
+		// The group fell back to eager while this member ran work under a
+		// cooperative protocol: the others start theirs as soon as they
+		// sync, so stop it all before syncing.
+		m.revoke(ctx, m.held.clone())
+	}
 
 	var assignments map[string][]byte
 	if leader {
