@@ -56,6 +56,14 @@ var producerOptions = map[string]clientOption{
 		sc.Producer.Timeout = d
 		sc.Net.ReadTimeout = d + 5*time.Second
 	}),
+	"max.in.flight.requests.per.connection": func(sc *sarama.Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 5 {
+			return fmt.Errorf("%q is not a number from 1 to 5: the producer keeps each partition in order across retries with at most 5 requests in flight", v)
+		}
+		sc.Net.MaxOpenRequests = n
+		return nil
+	},
 	"retries":          intOption(0, func(sc *sarama.Config, n int) { sc.Producer.Retry.Max = n }),
 	"retry.backoff.ms": msOption(func(sc *sarama.Config, d time.Duration) { sc.Producer.Retry.Backoff = d }),
 	"client.id":        func(sc *sarama.Config, v string) error { sc.ClientID = v; return nil },

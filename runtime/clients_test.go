@@ -43,15 +43,16 @@ func TestApplyProducerSettings(t *testing.T) {
 	sc.Producer.Idempotent = true
 	logger, logs := bufferLogger()
 	err := applyClientSettings(sc, "producer", map[string]string{
-		"compression.type":   "LZ4",
-		"linger.ms":          " 25 ",
-		"batch.size":         "65536",
-		"max.request.size":   "2097152",
-		"request.timeout.ms": "1500",
-		"retries":            "0",
-		"retry.backoff.ms":   "40",
-		"client.id":          "my-producer",
-		"buffer.memory":      "33554432", // not a sarama setting: ignored
+		"compression.type":                      "LZ4",
+		"linger.ms":                             " 25 ",
+		"batch.size":                            "65536",
+		"max.request.size":                      "2097152",
+		"request.timeout.ms":                    "1500",
+		"retries":                               "0",
+		"retry.backoff.ms":                      "40",
+		"client.id":                             "my-producer",
+		"max.in.flight.requests.per.connection": "3",
+		"buffer.memory":                         "33554432", // not a sarama setting: ignored
 	}, producerOptions, logger)
 	if err != nil {
 		t.Fatal(err)
@@ -69,6 +70,7 @@ func TestApplyProducerSettings(t *testing.T) {
 		{"retries", sc.Producer.Retry.Max, 0},
 		{"retry backoff", sc.Producer.Retry.Backoff, 40 * time.Millisecond},
 		{"client id", sc.ClientID, "my-producer"},
+		{"in flight", sc.Net.MaxOpenRequests, 3},
 		{"acks untouched", sc.Producer.RequiredAcks, sarama.WaitForAll},
 		{"idempotence untouched", sc.Producer.Idempotent, true},
 	} {
@@ -104,6 +106,17 @@ func TestApplyProducerAcks(t *testing.T) {
 		}
 		if sc.Producer.RequiredAcks != tc.acks || sc.Producer.Idempotent != tc.idempotent {
 			t.Errorf("%v: acks %v, idempotent %v; want %v, %v", tc.settings, sc.Producer.RequiredAcks, sc.Producer.Idempotent, tc.acks, tc.idempotent)
+		}
+	}
+}
+
+// TestProducerInFlightBounds refuses more requests in flight than the
+// producer can keep in order, and fewer than one, saying why.
+func TestProducerInFlightBounds(t *testing.T) {
+	for _, v := range []string{"0", "6", "many"} {
+		err := applyClientSettings(baseSarama("test"), "producer", map[string]string{"max.in.flight.requests.per.connection": v}, producerOptions, slog.New(slog.DiscardHandler))
+		if err == nil || !strings.Contains(err.Error(), "max.in.flight.requests.per.connection") || !strings.Contains(err.Error(), "from 1 to 5") {
+			t.Errorf("max.in.flight.requests.per.connection=%s: %v", v, err)
 		}
 	}
 }

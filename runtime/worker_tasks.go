@@ -25,9 +25,14 @@ import (
 // company, and a partition's batch carries up to producerBatchBytes (and
 // max.request.size, 1,000,000 bytes by default): fewer, larger requests
 // mean fewer fsyncs to wait for.
+// While one request waits for its fsync the next is already written, up to
+// producerMaxInFlight per partition (Kafka's
+// max.in.flight.requests.per.connection, 5 by default and at most 5 with
+// idempotence).
 const (
-	producerLinger     = 5 * time.Millisecond
-	producerBatchBytes = 1 << 20
+	producerLinger      = 5 * time.Millisecond
+	producerBatchBytes  = 1 << 20
+	producerMaxInFlight = 5
 )
 
 // startTask starts one assigned task with its committed config.
@@ -181,7 +186,7 @@ func (w *Worker) newSourceTask(id TaskID, task connectors.SourceTask, connCfg, t
 	sc.Producer.Compression = sarama.CompressionLZ4
 	sc.Producer.Flush.Frequency = producerLinger
 	sc.Producer.Flush.Bytes = producerBatchBytes
-	sc.Net.MaxOpenRequests = 1
+	sc.Net.MaxOpenRequests = producerMaxInFlight
 	settings, err := w.clientSettings("producer", connCfg)
 	if err == nil {
 		err = applyClientSettings(&sc, "producer", settings, producerOptions, logger)
@@ -189,9 +194,6 @@ func (w *Worker) newSourceTask(id TaskID, task connectors.SourceTask, connCfg, t
 	if err != nil {
 		pipe.close()
 		return nil, err
-	}
-	if sc.Producer.Idempotent {
-		sc.Net.MaxOpenRequests = 1
 	}
 	t := &sourceTask{
 		id:              id,

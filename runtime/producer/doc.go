@@ -1,7 +1,6 @@
 // Package producer is the source tasks' Kafka producer: it batches records
 // per partition and sends them with sarama's broker connections and
-// protocol types, one request in flight per broker, idempotently and with
-// acks=all by default.
+// protocol types, idempotently and with acks=all by default.
 //
 // sarama's AsyncProducer hands every message through four goroutines and
 // channels (input, dispatcher, topic, partition, broker) before it is
@@ -14,10 +13,14 @@
 // Batching follows Kafka's producer: a partition's records wait up to
 // linger (sarama's Producer.Flush.Frequency, linger.ms) for company unless
 // batch.size bytes (Producer.Flush.Bytes) are ready, and more accumulate
-// while a request is in flight. Each batch carries the producer id, epoch
+// while requests are in flight. Each batch carries the producer id, epoch
 // and sequence number of the idempotent producer (KIP-98), so a batch
-// retried after a lost response is written once; a partition has one batch
-// in flight at a time, which keeps its records in order across retries.
+// retried after a lost response is written once. A partition has up to
+// Net.MaxOpenRequests batches in flight (max.in.flight.requests.per.connection,
+// at most five, one without idempotence); its answers are settled in the
+// order the batches were sent, and when one fails the later ones, which the
+// broker then refuses as out of sequence, are sent again behind it, so the
+// records stay in order across retries.
 // Retriable errors (leader moves, timeouts, lost connections) are retried
 // Producer.Retry.Max times with a backoff doubling from
 // Producer.Retry.Backoff up to a second, refreshing metadata in between;

@@ -56,9 +56,9 @@ type Options struct {
 	Ack Ack
 	// BufferBytes bounds the bytes of messages sent but not yet reported;
 	// Send waits for room beyond it (Kafka's buffer.memory). The default is
-	// two batches (Flush.Bytes): one in flight and one filling keep a
-	// partition busy, and more only holds records, whose memory is several
-	// times their bytes, in the queue.
+	// two batches (Flush.Bytes): two in flight, or one in flight and one
+	// filling, keep a partition busy, and more only holds records, whose
+	// memory is several times their bytes, in the queue.
 	BufferBytes int
 	// BufferRecords bounds the number of messages sent but not yet
 	// reported, since a small record's memory is many times its bytes.
@@ -82,6 +82,7 @@ type Producer struct {
 	topics   map[string]*topicState
 	queues   map[topicPartition]*queue
 	rejected []rejection   // failed in Send, reported by the sender
+	answered []*request    // answered requests, for the sender to settle
 	queued   int           // messages in queues, not yet in a batch
 	buffered int           // bytes of messages not yet reported
 	records  int           // messages not yet reported
@@ -90,6 +91,12 @@ type Producer struct {
 	ids      producerIDs     // the sender's; under mu only for rebuilding retries
 	timer    *time.Timer     // the sender's
 	metadata map[string]bool // the sender's: topics whose metadata to refresh
+
+	// The sender's own:
+	maxInFlight  int                    // batches per partition sent and not yet answered
+	requests     int                    // requests sent and not yet settled
+	resetPending bool                   // renew the producer id once nothing is in flight
+	conns        map[*sarama.Broker]int // each broker connection's generation, counting closes
 }
 
 type topicPartition struct {
@@ -103,16 +110,20 @@ type topicState struct {
 	partitioner Partitioner
 }
 
-// queue holds a partition's messages waiting for a batch, and the batch to
-// retry, if any: a partition never has two batches on the way.
+// queue holds a partition's messages waiting for a batch, its batches in
+// flight in the order they were sent, and those to send again.
 type queue struct {
-	tp      topicPartition
-	msgs    []*Message
-	bytes   int
-	since   time.Time // when the oldest queued message arrived
-	seq     int32     // the next batch's first sequence number
-	retry   *batch
-	retryAt time.Time
+	tp    topicPartition
+	msgs  []*Message
+	bytes int
+	since time.Time // when the oldest queued message arrived
+	seq   int32     // the next batch's first sequence number
+
+	// The sender's own:
+	inflight []*batch
+	retries  []*batch // in sequence order, sent before any new batch
+	retryAt  time.Time
+	broken   bool // a batch in flight failed: the later ones fail with it
 }
 
 type rejection struct {
@@ -144,6 +155,11 @@ func New(addrs []string, sc *sarama.Config, opts Options) (*Producer, error) {
 		opts.BufferBytes = 2 * max(sc.Producer.Flush.Bytes, 64<<10)
 	}
 	conf := *sc
+	// sarama's own producer needs a single request in flight to keep an
+	// idempotent partition in order; this one keeps order itself (see
+	// settleAnswers), so its client is configured as a plain one.
+	idempotent := conf.Producer.Idempotent
+	conf.Producer.Idempotent = false
 	client, err := sarama.NewClient(addrs, &conf)
 	if err != nil {
 		return nil, err
@@ -159,8 +175,11 @@ func New(addrs []string, sc *sarama.Config, opts Options) (*Producer, error) {
 		queues:   map[topicPartition]*queue{},
 		ids:      producerIDs{id: -1, epoch: -1},
 		metadata: map[string]bool{},
+		// Kafka's idempotent producer allows up to five.
+		maxInFlight: min(max(conf.Net.MaxOpenRequests, 1), 5),
+		conns:       map[*sarama.Broker]int{},
 	}
-	if conf.Producer.Idempotent {
+	if idempotent {
 		if p.ids, err = p.newProducerID(); err != nil {
 			client.Close()
 			return nil, err

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/IBM/sarama"
@@ -27,6 +26,8 @@ type batch struct {
 	rb       sarama.RecordBatch
 	attempts int
 	err      error // the last attempt's, for the final report
+	answered bool  // result holds the broker's answer
+	result   outcome
 }
 
 // outcome is what the broker said about one batch.
@@ -36,8 +37,19 @@ type outcome struct {
 	time   time.Time // LogAppendTime, or zero
 }
 
-// run is the sender: it takes the batches that are due, sends them, reports
-// their messages, and sleeps until more are due.
+// request is one Produce request on its way: the batches it carries, the
+// connection it went out on, and once answered, the response or error.
+type request struct {
+	broker  *sarama.Broker // nil when the batches never left (no leader)
+	conn    int            // the generation of broker's connection it was sent on
+	batches []*batch
+	resp    *sarama.ProduceResponse
+	err     error
+}
+
+// run is the sender: it reads the answers to requests in flight, reports
+// or reschedules their batches, sends the batches that are due, and sleeps
+// until there is more to do.
 func (p *Producer) run() {
 	defer close(p.done)
 	defer p.client.Close()
@@ -45,17 +57,27 @@ func (p *Producer) run() {
 	defer p.timer.Stop()
 	for {
 		p.mu.Lock()
-		rejected := p.rejected
-		p.rejected = nil
-		batches, wait, finished := p.collect(time.Now())
+		rejected, answered := p.rejected, p.answered
+		p.rejected, p.answered = nil, nil
 		p.mu.Unlock()
 
 		for _, r := range rejected {
 			p.report(r.m, r.err)
 		}
 		p.release(rejected)
+		if len(answered) > 0 {
+			p.settleAnswers(answered)
+		}
+		if p.resetPending && p.requests == 0 {
+			p.resetPending = false
+			p.resetProducerID()
+		}
+
+		p.mu.Lock()
+		batches, wait, finished := p.collect(time.Now())
+		p.mu.Unlock()
 		if len(batches) > 0 {
-			p.sendRound(batches)
+			p.send(batches)
 			continue
 		}
 		if finished {
@@ -79,10 +101,13 @@ func (p *Producer) sleep(wait time.Duration) {
 	}
 }
 
-// collect takes the batches due at now: retries whose backoff has passed,
-// and queues that fill a batch or have waited out the linger (at once when
-// closing). It also returns how long until the next is due (-1: nothing
-// waits) and whether a closing producer has nothing left.
+// collect takes the batches due at now, up to maxInFlight per partition:
+// retries whose backoff has passed once the partition has nothing in
+// flight, then batches from queues that fill one or have waited out the
+// linger (at once when closing). Nothing is due while the producer waits
+// to renew its id. It also returns how long until the next is due (-1: an
+// answer or a Send will tell) and whether a closing producer has nothing
+// left.
 func (p *Producer) collect(now time.Time) (due []*batch, wait time.Duration, finished bool) {
 	wait = -1
 	later := func(d time.Duration) {
@@ -91,26 +116,48 @@ func (p *Producer) collect(now time.Time) (due []*batch, wait time.Duration, fin
 		}
 	}
 	idle := true
+	limit := p.inFlightLimit()
 	for _, q := range p.queues {
-		switch {
-		case q.retry != nil:
+		if len(q.inflight) > 0 || len(q.retries) > 0 || len(q.msgs) > 0 {
 			idle = false
-			if !now.Before(q.retryAt) {
-				due = append(due, q.retry)
-				q.retry = nil
-			} else {
+		}
+		if p.resetPending {
+			continue
+		}
+		if len(q.retries) > 0 {
+			switch {
+			case len(q.inflight) > 0:
+			case now.Before(q.retryAt):
 				later(q.retryAt.Sub(now))
+			default:
+				n := min(len(q.retries), limit)
+				q.inflight = append(q.inflight, q.retries[:n]...)
+				due = append(due, q.retries[:n]...)
+				q.retries = q.retries[n:]
 			}
-		case len(q.msgs) > 0:
-			idle = false
-			if age := now.Sub(q.since); p.closing || q.bytes >= p.conf.Producer.Flush.Bytes || age >= p.conf.Producer.Flush.Frequency {
-				due = append(due, p.take(q))
-			} else {
+			continue
+		}
+		for len(q.inflight) < limit && len(q.msgs) > 0 {
+			if age := now.Sub(q.since); !p.closing && q.bytes < p.conf.Producer.Flush.Bytes && age < p.conf.Producer.Flush.Frequency {
 				later(p.conf.Producer.Flush.Frequency - age)
+				break
 			}
+			b := p.take(q)
+			q.inflight = append(q.inflight, b)
+			due = append(due, b)
 		}
 	}
 	return due, wait, p.closing && idle && len(p.rejected) == 0
+}
+
+// inFlightLimit is how many batches a partition may have in flight: one
+// without idempotence, since a retried batch could then land behind a
+// later one.
+func (p *Producer) inFlightLimit() int {
+	if p.ids.id < 0 {
+		return 1
+	}
+	return p.maxInFlight
 }
 
 // take makes a batch of up to Flush.Bytes (at least one message) from the
@@ -185,73 +232,121 @@ func (p *Producer) sequence(b *batch) {
 	}
 }
 
-// sendRound sends the batches, one request per leader broker at a time and
-// the brokers in parallel, then reports or reschedules each batch.
-func (p *Producer) sendRound(batches []*batch) {
+// send sends the batches without waiting for the answers, which arrive
+// through answer. A batch whose leader is unknown is answered at once.
+func (p *Producer) send(batches []*batch) {
 	byBroker := map[*sarama.Broker][]*batch{}
-	outcomes := make(map[*batch]outcome, len(batches))
+	var brokers []*sarama.Broker // in first use, to keep requests in order
 	for _, b := range batches {
 		leader, err := p.client.Leader(b.q.tp.topic, b.q.tp.partition)
 		if err != nil {
-			outcomes[b] = outcome{err: err}
+			p.requests++
+			p.answer(&request{batches: []*batch{b}}, nil, err)
 			continue
+		}
+		if byBroker[leader] == nil {
+			brokers = append(brokers, leader)
 		}
 		byBroker[leader] = append(byBroker[leader], b)
 	}
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for broker, bs := range byBroker {
-		wg.Go(func() {
-			got := p.produce(broker, bs)
-			mu.Lock()
-			for b, o := range got {
-				outcomes[b] = o
-			}
-			mu.Unlock()
-		})
-	}
-	wg.Wait()
-
-	resetIDs := false
-	for _, b := range batches {
-		resetIDs = p.settle(b, outcomes[b]) || resetIDs
-	}
-	p.release(nil, batches...)
-	p.refreshMetadata()
-	if resetIDs {
-		p.resetProducerID()
+	for _, broker := range brokers {
+		for _, r := range p.requestsFor(broker, byBroker[broker]) {
+			p.produce(r)
+		}
 	}
 }
 
-// produce sends bs to broker in requests of up to maxRequestBytes and
-// returns each batch's outcome. A lost connection is every batch's error,
-// and the connection is closed for the client to reopen.
-func (p *Producer) produce(broker *sarama.Broker, bs []*batch) map[*batch]outcome {
-	out := make(map[*batch]outcome, len(bs))
-	for len(bs) > 0 {
-		n, bytes := 0, 0
-		for n < len(bs) && (n == 0 || bytes+bs[n].bytes <= maxRequestBytes) {
-			bytes += bs[n].bytes
-			n++
+// requestsFor packs one broker's batches into Produce requests of up to
+// maxRequestBytes (or one batch). A request holds one batch per partition,
+// so a partition's second batch goes in a later request than its first.
+func (p *Producer) requestsFor(broker *sarama.Broker, bs []*batch) []*request {
+	var reqs []*request
+	var sizes []int
+	after := map[*queue]int{} // the request after a partition's last batch
+	for _, b := range bs {
+		i := after[b.q]
+		for i < len(reqs) && sizes[i]+b.bytes > maxRequestBytes {
+			i++
 		}
-		req := &sarama.ProduceRequest{
-			RequiredAcks: p.conf.Producer.RequiredAcks,
-			Timeout:      int32(p.conf.Producer.Timeout / time.Millisecond),
-			Version:      p.version,
+		if i == len(reqs) {
+			reqs = append(reqs, &request{broker: broker, conn: p.conns[broker]})
+			sizes = append(sizes, 0)
 		}
-		for _, b := range bs[:n] {
-			req.AddBatch(b.q.tp.topic, b.q.tp.partition, &b.rb)
-		}
-		resp, err := broker.Produce(req)
-		if err != nil {
-			_ = broker.Close()
-		}
-		for _, b := range bs[:n] {
-			out[b] = blockOutcome(resp, err, b)
-		}
-		bs = bs[n:]
+		reqs[i].batches = append(reqs[i].batches, b)
+		sizes[i] += b.bytes
+		after[b.q] = i + 1
 	}
-	return out
+	return reqs
+}
+
+// produce sends r's batches in one Produce request; the answer, or the
+// error of a request that could not be written, goes to answer.
+func (p *Producer) produce(r *request) {
+	req := &sarama.ProduceRequest{
+		RequiredAcks: p.conf.Producer.RequiredAcks,
+		Timeout:      int32(p.conf.Producer.Timeout / time.Millisecond),
+		Version:      p.version,
+	}
+	for _, b := range r.batches {
+		req.AddBatch(b.q.tp.topic, b.q.tp.partition, &b.rb)
+	}
+	p.requests++
+	if err := r.broker.AsyncProduce(req, func(resp *sarama.ProduceResponse, err error) { p.answer(r, resp, err) }); err != nil {
+		p.answer(r, nil, err)
+	}
+}
+
+// answer hands the sender a request's response or error. It runs on
+// sarama's response reader, so it only queues them and wakes the sender.
+func (p *Producer) answer(r *request, resp *sarama.ProduceResponse, err error) {
+	r.resp, r.err = resp, err
+	p.mu.Lock()
+	p.answered = append(p.answered, r)
+	p.mu.Unlock()
+	p.signal()
+}
+
+// settleAnswers gives each answered batch its outcome and settles each
+// partition's answered batches in the order they were sent, so that
+// records are reported in order even when answers from two connections
+// cross. A connection that failed is closed, once, for the client to
+// reopen.
+func (p *Producer) settleAnswers(answered []*request) {
+	var touched []*queue
+	for _, r := range answered {
+		p.requests--
+		if r.err != nil && r.broker != nil && r.conn == p.conns[r.broker] {
+			_ = r.broker.Close()
+			p.conns[r.broker]++
+		}
+		for _, b := range r.batches {
+			b.result, b.answered = blockOutcome(r.resp, r.err, b), true
+			touched = append(touched, b.q)
+		}
+	}
+	var reported []*batch
+	for _, q := range touched {
+		reported = append(reported, p.settleInOrder(q)...)
+	}
+	p.release(nil, reported...)
+	p.refreshMetadata()
+}
+
+// settleInOrder settles q's answered batches from the oldest in flight up
+// to the first still unanswered, and returns those it reported.
+func (p *Producer) settleInOrder(q *queue) (reported []*batch) {
+	for len(q.inflight) > 0 && q.inflight[0].answered {
+		b := q.inflight[0]
+		q.inflight = q.inflight[1:]
+		b.answered = false
+		if p.settle(b, b.result) {
+			reported = append(reported, b)
+		}
+	}
+	if len(q.inflight) == 0 {
+		q.broken = false
+	}
+	return reported
 }
 
 // blockOutcome reads b's outcome from a Produce response.
@@ -272,28 +367,36 @@ func blockOutcome(resp *sarama.ProduceResponse, err error, b *batch) outcome {
 	return outcome{offset: block.Offset, time: block.Timestamp}
 }
 
-// settle reports b's messages, or puts b back to retry. It returns whether
-// the producer needs a new producer id.
-func (p *Producer) settle(b *batch, o outcome) (resetIDs bool) {
+// settle reports b's messages and returns true, or puts b back to retry
+// after the partition's earlier failed batches. A failure the producer
+// cannot retry under its sequence numbers makes it renew its id once
+// nothing is in flight.
+func (p *Producer) settle(b *batch, o outcome) (reported bool) {
+	q := b.q
 	switch {
 	case o.err == nil:
 		p.acknowledge(b, o)
-		return false
+		return true
 	case errors.Is(o.err, sarama.ErrDuplicateSequenceNumber):
 		// A retry of a batch the broker had already written.
 		p.acknowledge(b, outcome{offset: -1})
+		return true
+	case q.broken && errors.Is(o.err, sarama.ErrOutOfOrderSequenceNumber):
+		// An earlier batch of the partition failed, so the broker took this
+		// one for a gap: it goes again behind that one, on the same count.
+		q.retries = append(q.retries, b)
 		return false
 	}
+	q.broken = true
 	b.attempts++
 	b.err = o.err
-	p.metadata[b.q.tp.topic] = true
+	p.metadata[q.tp.topic] = true
 	reset := errors.Is(o.err, sarama.ErrOutOfOrderSequenceNumber) || errors.Is(o.err, sarama.ErrUnknownProducerID)
 	if (retriable(o.err) || reset) && b.attempts <= p.conf.Producer.Retry.Max {
-		p.mu.Lock()
-		b.q.retry = b
-		b.q.retryAt = time.Now().Add(p.backoff(b.attempts))
-		p.mu.Unlock()
-		return reset
+		q.retries = append(q.retries, b)
+		q.retryAt = time.Now().Add(p.backoff(b.attempts))
+		p.resetPending = p.resetPending || reset
+		return false
 	}
 	err := o.err
 	if b.attempts > 1 {
@@ -304,7 +407,8 @@ func (p *Producer) settle(b *batch, o outcome) (resetIDs bool) {
 	}
 	// The partition's later batches would not follow the failed one's
 	// sequence numbers: an idempotent producer starts again with a new id.
-	return p.ids.id >= 0
+	p.resetPending = p.resetPending || p.ids.id >= 0
+	return true
 }
 
 // acknowledge reports b's messages as written at o.
@@ -329,19 +433,17 @@ func (p *Producer) report(m *Message, err error) {
 }
 
 // release frees the buffer space of reported messages: rejected ones and
-// whole batches, except those put back to retry.
+// whole batches.
 func (p *Producer) release(rejected []rejection, batches ...*batch) {
 	freed, records := 0, len(rejected)
 	for _, r := range rejected {
 		freed += r.m.size
 	}
-	p.mu.Lock()
 	for _, b := range batches {
-		if b.q.retry != b {
-			freed += b.bytes
-			records += len(b.msgs)
-		}
+		freed += b.bytes
+		records += len(b.msgs)
 	}
+	p.mu.Lock()
 	p.buffered -= freed
 	p.records -= records
 	if p.space != nil && !p.full() {
@@ -391,8 +493,8 @@ func (p *Producer) refreshMetadata() {
 
 // resetProducerID gets a new producer id after a sequence went wrong and
 // restarts every partition's sequence numbers, including those of the
-// batches waiting to be retried. Until it has one the producer goes on
-// without idempotence rather than stalling.
+// batches waiting to be retried; it runs with nothing in flight. Until it
+// has an id the producer goes on without idempotence rather than stalling.
 func (p *Producer) resetProducerID() {
 	ids, err := p.newProducerID()
 	p.mu.Lock()
@@ -403,8 +505,8 @@ func (p *Producer) resetProducerID() {
 	p.ids = ids
 	for _, q := range p.queues {
 		q.seq = 0
-		if q.retry != nil {
-			p.sequence(q.retry)
+		for _, b := range q.retries {
+			p.sequence(b)
 		}
 	}
 }
