@@ -8,6 +8,7 @@ import (
 	"github.com/IBM/sarama"
 
 	"conflux/connectors"
+	"conflux/internal/slab"
 	"conflux/runtime/tolerance"
 )
 
@@ -27,7 +28,7 @@ type recordPipeline struct {
 	// header. Only toKafka uses it, from the task's one sending goroutine.
 	headers map[string]*headerMemo
 	// headerSlab is where toKafka carves the records' header slices from.
-	headerSlab []sarama.RecordHeader
+	headerSlab slab.Slab[sarama.RecordHeader]
 }
 
 // headerMemo is what recordPipeline.headers keeps of one header key.
@@ -43,9 +44,6 @@ type headerMemo struct {
 
 // maxHeaderKeys bounds headers, for sources whose header keys vary.
 const maxHeaderKeys = 256
-
-// headerSlabSize is how many headers one allocation of headerSlab holds.
-const headerSlabSize = 1024
 
 // memo returns the memo of a header key, nil once too many keys were seen.
 func (p *recordPipeline) memo(key string) *headerMemo {
@@ -94,17 +92,6 @@ func (p *recordPipeline) wireHeader(topic string, h connectors.Header) (sarama.R
 		m.topic, m.schema, m.value, m.wire = topic, h.Schema, s, b
 	}
 	return sarama.RecordHeader{Key: m.key, Value: b}, nil
-}
-
-// headerSlice returns an empty slice with room for n headers, carved from
-// headerSlab: one allocation for many records.
-func (p *recordPipeline) headerSlice(n int) []sarama.RecordHeader {
-	if len(p.headerSlab) < n {
-		p.headerSlab = make([]sarama.RecordHeader, max(n, headerSlabSize))
-	}
-	h := p.headerSlab[:0:n]
-	p.headerSlab = p.headerSlab[n:]
-	return h
 }
 
 // close releases the transforms and the error handling's producer.
@@ -194,7 +181,7 @@ func (p *recordPipeline) toKafka(ctx context.Context, in *inflight) (*connectors
 	}
 	if len(out.Headers) > 0 || len(wire) > 0 {
 		skip, err = p.ops.Execute(ctx, tolerance.StageHeaderConverter, p.conv.headerClass, rc, func() error {
-			msg.Headers = p.headerSlice(len(out.Headers) + len(wire))
+			msg.Headers = p.headerSlab.Slice(len(out.Headers) + len(wire))
 			for _, h := range out.Headers {
 				rh, err := p.wireHeader(out.Topic, h)
 				if err != nil {

@@ -16,6 +16,7 @@ import (
 
 	"conflux/configs"
 	"conflux/connectors"
+	"conflux/internal/slab"
 	"conflux/offsets"
 	"conflux/runtime/producer"
 	"conflux/runtime/tolerance"
@@ -132,7 +133,7 @@ func (w *Worker) newPipeline(id TaskID, def *configs.Def, connCfg map[string]str
 		tm.remove()
 		return nil, nil, err
 	}
-	return &recordPipeline{conv: conv, chain: chain, ops: ops, metrics: tm}, values, nil
+	return &recordPipeline{conv: conv, chain: chain, ops: ops, metrics: tm, headerSlab: slab.Slab[sarama.RecordHeader]{Size: 1024}}, values, nil
 }
 
 // countedDLQ counts the records handed to a task's dead letter queue

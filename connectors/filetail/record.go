@@ -33,11 +33,11 @@ const (
 // settle gives one to the last record of each file a poll returns.
 func (t *Task) record(tf *tailFile, text []byte, start, end int64, direct bool) *connectors.Record {
 	tpl := tf.template()
-	rec := t.slab.record()
+	rec := t.records.One()
 	*rec = connectors.Record{
 		Topic:           t.s.topic,
 		SourcePartition: tf.partition,
-		Headers: append(t.slab.headers(3),
+		Headers: append(t.headers.Slice(3),
 			connectors.Header{Key: HeaderPath, Value: tpl.pathValue, Schema: connectors.StringSchema},
 			connectors.Header{Key: HeaderOffset, Value: start, Schema: connectors.Int64Schema},
 			connectors.Header{Key: HeaderFileID, Value: tpl.idValue, Schema: connectors.StringSchema},
@@ -78,38 +78,6 @@ func (t *Task) settle() {
 	}
 	clear(t.unsettled)
 	t.unsettled = t.unsettled[:0]
-}
-
-// slabSize is how many records a slab allocation holds.
-const slabSize = 256
-
-// slab hands out records and header slices from arrays allocated many at a
-// time: two allocations for slabSize lines instead of two a line. An array
-// stays in memory until the last of its records is released, which the
-// runtime does batch by batch.
-type slab struct {
-	records []connectors.Record
-	hdrs    []connectors.Header
-}
-
-func (s *slab) record() *connectors.Record {
-	if len(s.records) == 0 {
-		s.records = make([]connectors.Record, slabSize)
-	}
-	r := &s.records[0]
-	s.records = s.records[1:]
-	return r
-}
-
-// headers returns an empty slice with room for n headers; appending more
-// reallocates it rather than overwrite its neighbour's.
-func (s *slab) headers(n int) connectors.Headers {
-	if len(s.hdrs) < n {
-		s.hdrs = make([]connectors.Header, max(n, 3*slabSize))
-	}
-	h := s.hdrs[:0:n]
-	s.hdrs = s.hdrs[n:]
-	return h
 }
 
 // recordTemplate holds what every record of a file repeats, built once:

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"conflux/connectors"
+	"conflux/internal/slab"
 )
 
 // Task tails the files of its connector's patterns. See the package
@@ -34,7 +35,11 @@ type Task struct {
 	unreadable map[string]bool // paths whose open failed, warned about once
 	out        []*connectors.Record
 	unsettled  []*tailFile // files with records in out that settle has not given an offset yet
-	slab       slab
+	// records and headers hand out each line's record and its three
+	// headers, many lines to an allocation; the runtime releases them
+	// batch by batch.
+	records slab.Slab[connectors.Record]
+	headers slab.Slab[connectors.Header]
 }
 
 // Start implements connectors.SourceTask.
@@ -48,6 +53,7 @@ func (t *Task) Start(_ context.Context, tctx connectors.SourceTaskContext, confi
 	t.files = make(map[fileID]*tailFile)
 	t.unreadable = make(map[string]bool)
 	t.initial = true
+	t.headers.Size = 3 * 256 // three a line, as many lines as records.Size
 	t.stop = make(chan struct{})
 	t.watch = newWatcher(t.log)
 	return nil
