@@ -161,13 +161,11 @@ func (c *Config) groupSarama(d *cutdial.Dialer) *sarama.Config {
 
 // heartbeatSarama is the configuration of the connection that carries
 // Heartbeat and LeaveGroup, answered at once by a live coordinator: a read
-// that takes a whole session means the coordinator is gone.
-// Dialled through d when it is not nil.
-func (c *Config) heartbeatSarama(d *cutdial.Dialer) *sarama.Config {
+// that takes a whole session means the coordinator is gone. Unlike the
+// group connection it is not cut when the member stops, so that it goes on
+// heartbeating while its work stops.
+func (c *Config) heartbeatSarama() *sarama.Config {
 	sc := c.baseSarama()
 	sc.Net.ReadTimeout = c.SessionTimeout
-	if d != nil {
-		d.Install(sc)
-	}
 	return sc
 }

@@ -54,7 +54,7 @@ func (c *coordinator) connect() error {
 		c.disconnect()
 		return fmt.Errorf("connect to coordinator %s: %w", b.Addr(), err)
 	}
-	if err := c.hb.Open(c.cfg.heartbeatSarama(c.group)); err != nil {
+	if err := c.hb.Open(c.cfg.heartbeatSarama()); err != nil {
 		c.disconnect()
 		return fmt.Errorf("connect to coordinator %s: %w", b.Addr(), err)
 	}
@@ -93,7 +93,7 @@ func (c *coordinator) leave(memberID string) error {
 		return err
 	}
 	b := sarama.NewBroker(coord.Addr())
-	if err := b.Open(c.cfg.heartbeatSarama(nil)); err != nil {
+	if err := b.Open(c.cfg.heartbeatSarama()); err != nil {
 		return err
 	}
 	defer b.Close()

@@ -265,11 +265,12 @@ func (m *Member) stable(ctx context.Context) error {
 // joinGroup runs one JoinGroup and SyncGroup round and acts on its
 // assignment. Its error is fatal; it handles every other failure itself.
 func (m *Member) joinGroup(ctx context.Context) error {
-	m.stopHeartbeat()
 	m.rejoinAt = time.Time{}
 	if m.proto.eager() && len(m.held) > 0 {
+		// Still heartbeating, so that the session outlives slow tasks.
 		m.revoke(ctx, m.held.clone())
 	}
+	m.stopHeartbeat()
 	var resp *sarama.JoinGroupResponse
 	for {
 		req, err := m.joinRequest()
@@ -302,6 +303,10 @@ func (m *Member) joinGroup(ctx context.Context) error {
 	if !ok {
 		return fmt.Errorf("%w: coordinator chose sub-protocol %q, which was not offered", ErrFatalGroupError, resp.GroupProtocol)
 	}
+	// The first eager generation after a cooperative one: members may
+	// still be stopping the work they held, each before its SyncGroup,
+	// while the others' SyncGroups are answered at once.
+	fellBack := proto.eager() && !m.proto.eager() && m.lastCompleted >= 0
 	m.memberID, m.gen, m.proto, m.rejoin = resp.MemberId, resp.GenerationId, proto, false
 	m.memberURLs = nil
 	m.hb = startHeartbeat(m.conn, m.conn.hb, m.memberID, m.gen, m.cfg.HeartbeatInterval, &m.contact, &m.confirmed)
@@ -317,7 +322,7 @@ func (m *Member) joinGroup(ctx context.Context) error {
 	var assignments map[string][]byte
 	if leader {
 		var err error
-		if assignments, err = m.lead(ctx, resp); err != nil {
+		if assignments, err = m.lead(ctx, resp, fellBack); err != nil {
 			m.log.Error("cannot encode the assignments", "err", err)
 			m.rejoin = true
 			m.pause(ctx)
@@ -344,6 +349,9 @@ func (m *Member) joinGroup(ctx context.Context) error {
 		return nil
 	}
 	m.apply(ctx, a, resp.LeaderId)
+	if leader && fellBack {
+		m.rejoin = true
+	}
 	return nil
 }
 
@@ -373,8 +381,12 @@ func (m *Member) joinRequest() (*sarama.JoinGroupRequest, error) {
 	return req, nil
 }
 
-// lead computes every member's assignment as the group leader.
-func (m *Member) lead(ctx context.Context, resp *sarama.JoinGroupResponse) (map[string][]byte, error) {
+// lead computes every member's assignment as the group leader. When
+// withhold is set it gives no work to anyone: the leader then rejoins, and
+// in the next generation every member, eager now, has stopped all it ran
+// before its JoinGroup, so no unit can start on one worker while another
+// still runs it. (Kafka Connect itself starts duplicates here, KAFKA-13816.)
+func (m *Member) lead(ctx context.Context, resp *sarama.JoinGroupResponse, withhold bool) (map[string][]byte, error) {
 	members := make([]MemberState, 0, len(resp.Members))
 	maxOffset := int64(-1)
 	for _, gm := range resp.Members {
@@ -409,8 +421,14 @@ func (m *Member) lead(ctx context.Context, resp *sarama.JoinGroupResponse) (map[
 		Config:                  ConfigState{Offset: offset, Tasks: work},
 		Now:                     m.cfg.Clock(),
 	})
+	if withhold {
+		m.log.Info("the group fell back to the eager protocol: no work this generation, so that members still stopping their work finish first; rejoining")
+	}
 	out := make(map[string][]byte, len(plan))
 	for id, a := range plan {
+		if withhold {
+			a.Assigned, a.Revoked, a.Delay = Work{}, Work{}, 0
+		}
 		b, err := a.MarshalBinary()
 		if err != nil {
 			return nil, fmt.Errorf("assignment of %s: %w", id, err)
@@ -644,12 +662,15 @@ func (m *Member) stopHeartbeat() {
 
 // shutdown stops the work, leaves the group and closes the connections.
 func (m *Member) shutdown(ctx context.Context) {
-	m.stopHeartbeat()
+	// Heartbeats go on while the work stops: a member that went quiet
+	// would be dropped when its session expired, and its work handed to
+	// others while it still ran.
 	if len(m.held) > 0 {
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), m.cfg.RebalanceTimeout)
 		m.revoke(sctx, m.held.clone())
 		cancel()
 	}
+	m.stopHeartbeat()
 	if m.memberID != "" {
 		if err := m.conn.leave(m.memberID); err != nil && !errors.Is(err, sarama.ErrUnknownMemberId) {
 			m.log.Warn("cannot leave the group; the coordinator drops the member when its session expires", "err", err)

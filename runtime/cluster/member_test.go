@@ -153,8 +153,9 @@ type worker struct {
 	done   chan error
 
 	mu        sync.Mutex
-	offset    int64 // how far this worker has read the config store
-	blockRead bool  // ReadConfigTo fails
+	offset    int64         // how far this worker has read the config store
+	blockRead bool          // ReadConfigTo fails
+	stopLag   time.Duration // how long Revoked takes, as a task slow to stop
 	reads     []int64
 	running   workSet
 	revokes   []Work
@@ -186,6 +187,11 @@ func (w *worker) ReadConfigTo(ctx context.Context, offset int64) error {
 
 func (w *worker) Revoked(ctx context.Context, wk Work) {
 	w.mu.Lock()
+	if w.stopLag > 0 {
+		w.mu.Unlock()
+		time.Sleep(w.stopLag) // the work keeps running meanwhile: it is still claimed
+		w.mu.Lock()
+	}
 	for u := range setOf(wk) {
 		if !w.running.has(u) {
 			w.c.t.Errorf("%s told to stop %v, which it does not run", w.name, u)
@@ -732,6 +738,50 @@ func TestMemberMixedProtocols(t *testing.T) {
 			t.Errorf("%s: protocol %q, want default", w.name, p)
 		}
 	}
+}
+
+// TestMemberEagerFallbackWaitsForStoppingWork has an eager worker join two
+// sessioned ones, one of them slow to stop its tasks: the leader hands out
+// nothing in the first eager generation, so no unit starts on one worker
+// while the slow one still runs it (the cluster's claim check), and the
+// next generation shares everything.
+func TestMemberEagerFallbackWaitsForStoppingWork(t *testing.T) {
+	t.Parallel()
+	c := newCluster(t, map[string]int{"a": 3, "b": 3}, Config{})
+	w1 := c.start("w1", nil)
+	c.waitFor("w1 to run everything", 15*time.Second, func() bool { return c.covers(w1) })
+	w2 := c.start("w2", nil)
+	c.waitFor("w1 and w2 to share the work", 15*time.Second, func() bool {
+		return c.covers(w1, w2) && balanced(w1, w2) && w1.lastGen().ID == w2.lastGen().ID
+	})
+	w2.mu.Lock()
+	w2.stopLag = time.Second
+	w2.mu.Unlock()
+	w3 := c.start("w3", func(cfg *Config) { cfg.Protocol = ProtocolEager })
+	c.waitFor("all three to share the work under the eager protocol", 30*time.Second, func() bool {
+		g := w3.lastGen()
+		return c.covers(w1, w2, w3) && balanced(w1, w2, w3) && g.Protocol == "default" &&
+			w1.lastGen().ID == g.ID && w2.lastGen().ID == g.ID
+	})
+}
+
+// TestMemberStopsSlowlyInItsSession stops a worker whose tasks take twice
+// the session timeout to stop: it keeps heartbeating meanwhile, so the
+// other worker takes its work only once it has left (the cluster's claim
+// check), never while it still runs it.
+func TestMemberStopsSlowlyInItsSession(t *testing.T) {
+	t.Parallel()
+	c := newCluster(t, map[string]int{"a": 2, "b": 2}, Config{})
+	w1 := c.start("w1", nil)
+	w2 := c.start("w2", nil)
+	c.waitFor("both to share the work", 15*time.Second, func() bool {
+		return c.covers(w1, w2) && balanced(w1, w2) && w1.lastGen().ID == w2.lastGen().ID
+	})
+	w2.mu.Lock()
+	w2.stopLag = 2 * time.Second // the session timeout is one
+	w2.mu.Unlock()
+	w2.stop()
+	c.waitFor("w1 to run everything", 15*time.Second, func() bool { return c.covers(w1) })
 }
 
 func TestNewMemberValidates(t *testing.T) {
