@@ -12,8 +12,8 @@
 //
 // Batching follows Kafka's producer: a partition's records wait up to
 // linger (sarama's Producer.Flush.Frequency, linger.ms) for company unless
-// batch.size bytes (Producer.Flush.Bytes) are ready, and more accumulate
-// while requests are in flight. Each batch carries the producer id, epoch
+// batch.size bytes (Producer.Flush.Bytes) are ready; a batch that is not
+// full also waits while its partition has a request in flight, and grows. Each batch carries the producer id, epoch
 // and sequence number of the idempotent producer (KIP-98), so a batch
 // retried after a lost response is written once. A partition has up to
 // Net.MaxOpenRequests batches in flight (max.in.flight.requests.per.connection,

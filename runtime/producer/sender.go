@@ -138,9 +138,19 @@ func (p *Producer) collect(now time.Time) (due []*batch, wait time.Duration, fin
 			continue
 		}
 		for len(q.inflight) < limit && len(q.msgs) > 0 {
-			if age := now.Sub(q.since); !p.closing && q.bytes < p.conf.Producer.Flush.Bytes && age < p.conf.Producer.Flush.Frequency {
-				later(p.conf.Producer.Flush.Frequency - age)
-				break
+			if !p.closing && q.bytes < p.conf.Producer.Flush.Bytes {
+				// A partial batch goes when it has lingered and nothing of its
+				// partition is in flight; behind a request in flight it waits
+				// for the answer and grows meanwhile, rather than turning a
+				// busy partition's stream into many small requests.
+				age := now.Sub(q.since)
+				if len(q.inflight) > 0 {
+					break
+				}
+				if age < p.conf.Producer.Flush.Frequency {
+					later(p.conf.Producer.Flush.Frequency - age)
+					break
+				}
 			}
 			b := p.take(q)
 			q.inflight = append(q.inflight, b)
