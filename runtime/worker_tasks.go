@@ -26,6 +26,7 @@ import (
 // company, and a partition's batch carries up to producerBatchBytes (and
 // max.request.size, 1,000,000 bytes by default): fewer, larger requests
 // mean fewer fsyncs to wait for.
+//
 // While one request waits for its fsync the next is already written, up to
 // producerMaxInFlight per partition (Kafka's
 // max.in.flight.requests.per.connection, 5 by default and at most 5 with
