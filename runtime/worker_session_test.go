@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -246,6 +247,14 @@ func TestWorkerReclaimsHiddenStatus(t *testing.T) {
 	statusTopic := c.props[configs.KeyStatusStorageTopic]
 	logtest.Produce(t, c.addr, statusTopic, kafkalog.Message{Key: []byte("status-task-r-0"),
 		Value: fmt.Appendf(nil, `{"state":"UNASSIGNED","trace":null,"worker_id":"gone:8083","generation":%d}`, gen-1)})
+	// The task was RUNNING before the stale record too: wait for the worker
+	// to have seen it (it says so), then for its own status to be back.
+	eventually(t, "the worker to see the stale status and say so", func() error {
+		if !strings.Contains(c.logs.String(), "a status of an earlier generation hid this worker's") {
+			return errors.New("no log line yet")
+		}
+		return nil
+	})
 	eventually(t, "the task's own status back", func() error {
 		got, err := w.TaskStatus(ctxT(t), "r", 0)
 		if err != nil || got.State != runtime.StateRunning || got.WorkerID != st.Connector.WorkerID {
@@ -253,9 +262,6 @@ func TestWorkerReclaimsHiddenStatus(t *testing.T) {
 		}
 		return nil
 	})
-	if !strings.Contains(c.logs.String(), "a status of an earlier generation hid this worker's") {
-		t.Error("the worker did not say why it wrote the status again")
-	}
 
 	// A later generation's claim is not overwritten.
 	logtest.Produce(t, c.addr, statusTopic, kafkalog.Message{Key: []byte("status-task-r-0"),
