@@ -36,11 +36,14 @@ type Task struct {
 	out        []*connectors.Record
 	unsettled  []*tailFile // files with records in out that settle has not given an offset yet
 	// records and headers hand out each line's record and its three
-	// headers, many lines to an allocation; the runtime releases them
-	// batch by batch.
+	// headers, linesPerSlab lines to an allocation; the runtime releases
+	// them batch by batch.
 	records slab.Slab[connectors.Record]
 	headers slab.Slab[connectors.Header]
 }
+
+// linesPerSlab is how many lines' records and headers one allocation holds.
+const linesPerSlab = 256
 
 // Start implements connectors.SourceTask.
 func (t *Task) Start(_ context.Context, tctx connectors.SourceTaskContext, config map[string]string) error {
@@ -53,7 +56,7 @@ func (t *Task) Start(_ context.Context, tctx connectors.SourceTaskContext, confi
 	t.files = make(map[fileID]*tailFile)
 	t.unreadable = make(map[string]bool)
 	t.initial = true
-	t.headers.Size = 3 * 256 // three a line, as many lines as records.Size
+	t.records.Size, t.headers.Size = linesPerSlab, 3*linesPerSlab // three headers a line
 	t.stop = make(chan struct{})
 	t.watch = newWatcher(t.log)
 	return nil

@@ -314,8 +314,10 @@ func (m *Member) joinGroup(ctx context.Context) error {
 	m.log.Info("joined group", "generation", m.gen, "member", m.memberID, "protocol", proto.name, "leader", leader)
 	if proto.eager() && len(m.held) > 0 {
 		// The group fell back to eager while this member ran work under a
-		// cooperative protocol: the others start theirs as soon as they
-		// sync, so stop it all before syncing.
+		// cooperative protocol. A leader that was in that generation gives
+		// no work this round (fellBack); one that was not cannot tell, and
+		// the others start their work as soon as they sync: stop it all
+		// before syncing, to keep that window short.
 		m.revoke(ctx, m.held.clone())
 	}
 

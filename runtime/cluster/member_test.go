@@ -189,7 +189,10 @@ func (w *worker) Revoked(ctx context.Context, wk Work) {
 	w.mu.Lock()
 	if w.stopLag > 0 {
 		w.mu.Unlock()
-		time.Sleep(w.stopLag) // the work keeps running meanwhile: it is still claimed
+		// A task slow to stop: the time it takes is what the tests are
+		// about (longer than the session), not something to await. The
+		// work is still claimed meanwhile.
+		time.Sleep(w.stopLag)
 		w.mu.Lock()
 	}
 	for u := range setOf(wk) {

@@ -88,12 +88,12 @@ type Producer struct {
 	records  int           // messages not yet reported
 	space    chan struct{} // closed when buffered falls below the bound; nil unless Send waits
 	closing  bool
-	ids      producerIDs     // the sender's; under mu only for rebuilding retries
+	ids      producerIDs     // the sender's; changed under mu, which collect holds
 	timer    *time.Timer     // the sender's
 	metadata map[string]bool // the sender's: topics whose metadata to refresh
 
 	// The sender's own:
-	maxInFlight  int                    // batches per partition sent and not yet answered
+	maxInFlight  int                    // the most batches a partition may have sent and not yet answered
 	requests     int                    // requests sent and not yet settled
 	resetPending bool                   // renew the producer id once nothing is in flight
 	conns        map[*sarama.Broker]int // each broker connection's generation, counting closes

@@ -143,11 +143,10 @@ func (p *Producer) collect(now time.Time) (due []*batch, wait time.Duration, fin
 				// partition is in flight; behind a request in flight it waits
 				// for the answer and grows meanwhile, rather than turning a
 				// busy partition's stream into many small requests.
-				age := now.Sub(q.since)
 				if len(q.inflight) > 0 {
 					break
 				}
-				if age < p.conf.Producer.Flush.Frequency {
+				if age := now.Sub(q.since); age < p.conf.Producer.Flush.Frequency {
 					later(p.conf.Producer.Flush.Frequency - age)
 					break
 				}
