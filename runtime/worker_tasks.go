@@ -24,8 +24,10 @@ import (
 
 // Producer batching of source tasks: records wait up to producerLinger for
 // company, and a partition's batch carries up to producerBatchBytes (and
-// max.request.size, 1,000,000 bytes by default): fewer, larger requests
-// mean fewer fsyncs to wait for.
+// max.request.size, 1,000,000 bytes by default). The producer holds four
+// batches unacknowledged: 512 KiB batches let three wait for the broker's
+// fsync while the fourth fills, in the memory two 1 MiB batches took
+// (docs/performance.md).
 //
 // While one request waits for its fsync the next is already written, up to
 // producerMaxInFlight per partition (Kafka's
@@ -33,7 +35,7 @@ import (
 // idempotence).
 const (
 	producerLinger      = 5 * time.Millisecond
-	producerBatchBytes  = 1 << 20
+	producerBatchBytes  = 512 << 10
 	producerMaxInFlight = 5
 )
 

@@ -56,9 +56,9 @@ type Options struct {
 	Ack Ack
 	// BufferBytes bounds the bytes of messages sent but not yet reported;
 	// Send waits for room beyond it (Kafka's buffer.memory). The default is
-	// two batches (Flush.Bytes): two in flight, or one in flight and one
-	// filling, keep a partition busy, and more only holds records, whose
-	// memory is several times their bytes, in the queue.
+	// four batches (Flush.Bytes): one filling while up to three wait for
+	// the broker's fsync keep a partition busy, and more only holds
+	// records, whose memory is several times their bytes, in the queue.
 	BufferBytes int
 	// BufferRecords bounds the number of messages sent but not yet
 	// reported, since a small record's memory is many times its bytes.
@@ -152,7 +152,7 @@ func New(addrs []string, sc *sarama.Config, opts Options) (*Producer, error) {
 		opts.BufferRecords = 8192
 	}
 	if opts.BufferBytes <= 0 {
-		opts.BufferBytes = 2 * max(sc.Producer.Flush.Bytes, 64<<10)
+		opts.BufferBytes = 4 * max(sc.Producer.Flush.Bytes, 64<<10)
 	}
 	conf := *sc
 	// sarama's own producer needs a single request in flight to keep an
