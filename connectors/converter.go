@@ -36,3 +36,12 @@ type HeaderConverter interface {
 	// ToConnectHeader deserializes the value of the header key.
 	ToConnectHeader(topic, key string, data []byte) (*Schema, any, error)
 }
+
+// DataAppender is a Converter that can write a value's bytes after dst
+// instead of into memory of its own, so that the runtime can reuse the
+// memory of records Kafka has acknowledged. AppendConnectData returns dst
+// with FromConnectData's bytes appended, or nil where FromConnectData
+// gives nil bytes (a null value); dst is never nil.
+type DataAppender interface {
+	AppendConnectData(dst []byte, topic string, headers *RawHeaders, schema *Schema, value any) ([]byte, error)
+}

@@ -8,6 +8,7 @@ import (
 	"github.com/IBM/sarama"
 
 	"conflux/connectors"
+	"conflux/internal/arena"
 	"conflux/internal/slab"
 	"conflux/runtime/tolerance"
 )
@@ -29,6 +30,11 @@ type recordPipeline struct {
 	headers map[string]*headerMemo
 	// headerSlab is where toKafka carves the records' header slices from.
 	headerSlab slab.Slab[sarama.RecordHeader]
+	// wire is where toKafka writes converted keys and values, with
+	// converters that can append (connectors.DataAppender); the memory
+	// of each record is reused once Kafka acknowledged it
+	// (inflight.release).
+	wire arena.Arena
 }
 
 // headerMemo is what recordPipeline.headers keeps of one header key.
@@ -98,6 +104,7 @@ func (p *recordPipeline) wireHeader(topic string, h connectors.Header) (sarama.R
 func (p *recordPipeline) close() {
 	p.chain.Close()
 	p.ops.Close()
+	p.wire.Close()
 }
 
 // transform runs the chain over rec. A nil record means it was dropped, by
@@ -161,18 +168,16 @@ func (p *recordPipeline) toKafka(ctx context.Context, in *inflight) (*connectors
 	var wire connectors.RawHeaders
 	msg := &in.msg
 	msg.Topic, msg.Timestamp, msg.Metadata = out.Topic, out.Timestamp, in
-	skip, err := p.ops.Execute(ctx, tolerance.StageKeyConverter, p.conv.keyClass, rc, func() error {
-		b, err := p.conv.key.FromConnectData(out.Topic, &wire, out.KeySchema, out.Key)
-		msg.Key = b
+	skip, err := p.ops.Execute(ctx, tolerance.StageKeyConverter, p.conv.keyClass, rc, func() (err error) {
+		msg.Key, in.keyMem, err = p.fromConnect(p.conv.key, out.Topic, &wire, out.KeySchema, out.Key)
 		return err
 	})
 	if skip || err != nil {
 		p.skipped(skip)
 		return nil, err
 	}
-	skip, err = p.ops.Execute(ctx, tolerance.StageValueConverter, p.conv.valueClass, rc, func() error {
-		b, err := p.conv.value.FromConnectData(out.Topic, &wire, out.ValueSchema, out.Value)
-		msg.Value = b
+	skip, err = p.ops.Execute(ctx, tolerance.StageValueConverter, p.conv.valueClass, rc, func() (err error) {
+		msg.Value, in.valueMem, err = p.fromConnect(p.conv.value, out.Topic, &wire, out.ValueSchema, out.Value)
 		return err
 	})
 	if skip || err != nil {
@@ -200,6 +205,24 @@ func (p *recordPipeline) toKafka(ctx context.Context, in *inflight) (*connectors
 		}
 	}
 	return out, nil
+}
+
+// fromConnect converts a key or value for Kafka. A converter that can
+// append writes into the pipeline's arena, and the chunk it returns must
+// be released once the bytes are no longer used; other converters' bytes
+// are their own (a nil chunk).
+func (p *recordPipeline) fromConnect(conv connectors.Converter, topic string, wire *connectors.RawHeaders, schema *connectors.Schema, value any) ([]byte, *arena.Chunk, error) {
+	app, ok := conv.(connectors.DataAppender)
+	if !ok {
+		b, err := conv.FromConnectData(topic, wire, schema, value)
+		return b, nil, err
+	}
+	b, err := app.AppendConnectData(p.wire.Tail(), topic, wire, schema, value)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, mem := p.wire.Keep(b)
+	return b, mem, nil
 }
 
 // consumedContext describes a consumed record for error handling: what

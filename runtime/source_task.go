@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"conflux/connectors"
+	"conflux/internal/arena"
 	"conflux/offsets"
 	"conflux/runtime/producer"
 	"conflux/runtime/tolerance"
@@ -54,6 +55,18 @@ type inflight struct {
 	sub       *offsets.SubmittedRecord
 	rec       *connectors.Record // as polled, for CommitRecord
 	partition int32              // the record's explicit partition, -1 if none
+	// keyMem and valueMem hold msg's key and value bytes when they were
+	// written into the pipeline's arena (nil otherwise).
+	keyMem, valueMem *arena.Chunk
+}
+
+// release hands the memory of the record's key and value back for reuse:
+// the record has been acknowledged, dropped or failed, and nothing reads
+// its bytes any more.
+func (in *inflight) release() {
+	in.keyMem.Release()
+	in.valueMem.Release()
+	in.keyMem, in.valueMem = nil, nil
 }
 
 // topicTracker records the topics a connector writes to or reads from
@@ -297,13 +310,16 @@ func (t *sourceTask) send(ctx context.Context, rec *connectors.Record) error {
 	in := &inflight{rec: rec, partition: -1}
 	out, err := t.pipe.toKafka(ctx, in)
 	if err != nil {
+		in.release()
 		return err
 	}
 	sub, err := t.writer.Submit(rec.SourcePartition, rec.SourceOffset)
 	if err != nil {
+		in.release()
 		return fmt.Errorf("source record for %s has an offset that cannot be stored: %w", rec.Topic, err)
 	}
 	if out == nil {
+		in.release()
 		sub.Ack()
 		t.dropped(rec)
 		return nil
@@ -315,7 +331,11 @@ func (t *sourceTask) send(ctx context.Context, rec *connectors.Record) error {
 	// An error is ctx's: never sent, the record's offset stays
 	// unacknowledged, so no later offset of its partition is committed,
 	// and it is polled again next time.
-	return t.producer.Send(ctx, &in.msg)
+	if err := t.producer.Send(ctx, &in.msg); err != nil {
+		in.release()
+		return err
+	}
+	return nil
 }
 
 // dropped commits a record that will not be produced.
@@ -338,6 +358,7 @@ func (t *sourceTask) commitRecord(rec *connectors.Record, md *connectors.RecordM
 // errors.tolerance=all skips it. The producer calls it from one goroutine.
 func (t *sourceTask) acked(m *producer.Message, err error) {
 	in := m.Metadata.(*inflight)
+	defer in.release()
 	if err == nil {
 		in.sub.Ack()
 		t.metrics.written.Inc()

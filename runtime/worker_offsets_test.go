@@ -35,6 +35,15 @@ func TestWorkerOffsetsIgnoreDepartedWorkers(t *testing.T) {
 			Value: fmt.Appendf(nil, `{"state":"RUNNING","trace":null,"worker_id":%q,"generation":%d}`, worker, gen+1)})
 	}
 	const alter = `{"offsets":[{"partition":{"source":"probe"},"offset":{"seq":7}}]}`
+	// The stopping task's last status (UNASSIGNED, by the follower) would
+	// overwrite a claim written before it: an offset change goes through
+	// only once that status is in.
+	eventually(t, "the stopped task's last status", func() error {
+		if code, body := restDo(t, http.MethodPatch, follower.URL, "/connectors/d/offsets", alter); code != http.StatusOK {
+			return fmt.Errorf("%d %s", code, body)
+		}
+		return nil
+	})
 	claim("127.0.0.1:1")
 	expectREST(t, follower, http.MethodPatch, "/connectors/d/offsets", alter, http.StatusOK)
 

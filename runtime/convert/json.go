@@ -135,7 +135,30 @@ func (c *JSONConverter) FromConnectData(topic string, headers *connectors.RawHea
 	}
 	st := getState(c)
 	defer putState(st)
-	b := st.buf[:0]
+	b, err := st.appendData(st.buf[:0], schema, value)
+	st.buf = b
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, len(b))
+	copy(out, b)
+	return out, nil
+}
+
+// AppendConnectData writes what FromConnectData does after dst; see
+// connectors.DataAppender.
+func (c *JSONConverter) AppendConnectData(dst []byte, topic string, headers *connectors.RawHeaders, schema *connectors.Schema, value any) ([]byte, error) {
+	if schema == nil && value == nil {
+		return nil, nil
+	}
+	st := getState(c)
+	defer putState(st)
+	return st.appendData(dst, schema, value)
+}
+
+// appendData appends value as JSON, in the envelope with schemas.enable.
+func (st *encodeState) appendData(b []byte, schema *connectors.Schema, value any) ([]byte, error) {
+	c := st.c
 	var err error
 	if schema == nil {
 		if c.schemasEnabled {
@@ -144,26 +167,18 @@ func (c *JSONConverter) FromConnectData(topic string, headers *connectors.RawHea
 		b, err = st.appendSchemaless(b, value, 0)
 	} else {
 		var enc *encoded
-		enc, err = c.encodedSchema(schema)
-		if err != nil {
-			return nil, err
+		if enc, err = c.encodedSchema(schema); err != nil {
+			return b, err
 		}
 		if c.schemasEnabled {
 			b = append(b, enc.envelope...)
 		}
 		b, err = st.appendValue(b, enc.plan, value, 0)
 	}
-	if err != nil {
-		st.buf = b
-		return nil, err
-	}
-	if c.schemasEnabled {
+	if err == nil && c.schemasEnabled {
 		b = append(b, '}')
 	}
-	st.buf = b
-	out := make([]byte, len(b))
-	copy(out, b)
-	return out, nil
+	return b, err
 }
 
 // FromConnectHeader writes a header value as FromConnectData does.

@@ -140,6 +140,35 @@ func TestGoldenAllTypes(t *testing.T) {
 	}
 }
 
+// TestAppendConnectData checks the appending form writes exactly what
+// FromConnectData returns after what dst holds, keeps null as nil, and
+// fails as FromConnectData does.
+func TestAppendConnectData(t *testing.T) {
+	s, v := allTypes()
+	for _, cfg := range []map[string]string{nil, {"schemas.enable": "false"}} {
+		c := newJSON(t, cfg)
+		for _, tc := range []struct {
+			schema *connectors.Schema
+			value  any
+		}{{s, v}, {nil, map[string]any{"k": "v"}}, {nil, nil}, {connectors.Int32Schema, "not an int"}} {
+			want, wantErr := c.FromConnectData("t", &connectors.RawHeaders{}, tc.schema, tc.value)
+			got, err := c.AppendConnectData([]byte("prefix"), "t", &connectors.RawHeaders{}, tc.schema, tc.value)
+			if (err == nil) != (wantErr == nil) {
+				t.Fatalf("%v %v: append error %v, FromConnectData error %v", cfg, tc.value, err, wantErr)
+			}
+			switch {
+			case err != nil:
+			case want == nil:
+				if got != nil {
+					t.Fatalf("%v: null appended as %q", cfg, got)
+				}
+			case string(got) != "prefix"+string(want):
+				t.Fatalf("%v: appended %q, want prefix%s", cfg, got, want)
+			}
+		}
+	}
+}
+
 func TestRoundTrip(t *testing.T) {
 	s, v := allTypes()
 	for _, cfg := range []map[string]string{nil, {"decimal.format": "NUMERIC"}} {
