@@ -18,10 +18,15 @@ type Struct struct {
 // NewStruct returns a Struct of schema with every field null. It panics if
 // schema is nil or not a struct schema.
 func NewStruct(schema *Schema) *Struct {
+	checkStructSchema(schema)
+	return &Struct{schema: schema, values: make([]any, len(schema.Fields))}
+}
+
+// checkStructSchema panics unless schema is a struct schema.
+func checkStructSchema(schema *Schema) {
 	if schema == nil || schema.Type != TypeStruct {
 		panic(fmt.Sprintf("connectors: NewStruct: %v is not a struct schema", schema))
 	}
-	return &Struct{schema: schema, values: make([]any, len(schema.Fields))}
 }
 
 // Schema returns the struct's schema.

@@ -69,6 +69,9 @@ type table struct {
 	keySchema           *connectors.Schema // nil: the table has no primary key
 	rowSchema           *connectors.Schema // optional, for before and after
 	envSchema           *connectors.Schema
+	// structs makes the events' rows, keys and envelopes; only the
+	// reader's goroutine builds events.
+	structs connectors.StructSlab
 }
 
 // newTable describes a table from its columns. A NOT NULL column has a
@@ -129,9 +132,9 @@ type cell struct {
 // tuple (in column order). An unchanged TOASTed value gets Debezium's
 // placeholder where the type can hold it and null elsewhere.
 func (t *table) decodeRow(cells []cell) (row, key *connectors.Struct, err error) {
-	row = connectors.NewStruct(t.rowSchema)
+	row = t.structs.New(t.rowSchema)
 	if t.keySchema != nil {
-		key = connectors.NewStruct(t.keySchema)
+		key = t.structs.New(t.keySchema)
 	}
 	n := 0
 	for i, col := range t.cols {
@@ -263,7 +266,7 @@ func (t *table) envelope(op string, before, after *connectors.Struct, src source
 // wrap builds a change event's value around a source block, which events
 // may share: the runtime and transforms never change a value in place.
 func (t *table) wrap(op string, before, after, source *connectors.Struct) *connectors.Struct {
-	env := connectors.NewStruct(t.envSchema)
+	env := t.structs.New(t.envSchema)
 	env.SetAt(envSource, source)
 	env.SetAt(envOp, op)
 	env.SetAt(envTsMs, time.Now().UnixMilli())
