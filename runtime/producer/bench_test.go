@@ -15,7 +15,7 @@ import (
 
 // BenchmarkProducerDistantBroker sends 1 KiB records to a broker whose
 // every byte arrives oneWay late in each direction, as a cluster in another
-// zone would, with a source task's batching (1 MiB batches, two buffered):
+// zone would, with a source task's batching (512 KiB batches, four buffered):
 // with one request in flight a partition waits a round trip per batch, with
 // several it does not.
 func BenchmarkProducerDistantBroker(b *testing.B) {
@@ -29,7 +29,7 @@ func BenchmarkProducerDistantBroker(b *testing.B) {
 		b.Run(fmt.Sprintf("in-flight=%d", inFlight), func(b *testing.B) {
 			sc := config()
 			sc.Net.MaxOpenRequests = inFlight
-			sc.Producer.Flush.Bytes = 1 << 20
+			sc.Producer.Flush.Bytes = 512 << 10
 			b.SetBytes(records * int64(len(value)))
 			for b.Loop() {
 				a := newAcks(records)
