@@ -25,7 +25,7 @@ func NewStruct(schema *Schema) *Struct {
 // checkStructSchema panics unless schema is a struct schema.
 func checkStructSchema(schema *Schema) {
 	if schema == nil || schema.Type != TypeStruct {
-		panic(fmt.Sprintf("connectors: NewStruct: %v is not a struct schema", schema))
+		panic(fmt.Sprintf("connectors: a Struct needs a struct schema, not %v", schema))
 	}
 }
 

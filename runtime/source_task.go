@@ -308,18 +308,21 @@ func (t *sourceTask) poll(ctx context.Context) ([]*connectors.Record, error) {
 // committed at once, their offsets with them; an error fails the task.
 func (t *sourceTask) send(ctx context.Context, rec *connectors.Record) error {
 	in := &inflight{rec: rec, partition: -1}
+	sent := false
+	defer func() {
+		if !sent { // the producer never had it: its bytes are free again
+			in.release()
+		}
+	}()
 	out, err := t.pipe.toKafka(ctx, in)
 	if err != nil {
-		in.release()
 		return err
 	}
 	sub, err := t.writer.Submit(rec.SourcePartition, rec.SourceOffset)
 	if err != nil {
-		in.release()
 		return fmt.Errorf("source record for %s has an offset that cannot be stored: %w", rec.Topic, err)
 	}
 	if out == nil {
-		in.release()
 		sub.Ack()
 		t.dropped(rec)
 		return nil
@@ -332,9 +335,9 @@ func (t *sourceTask) send(ctx context.Context, rec *connectors.Record) error {
 	// unacknowledged, so no later offset of its partition is committed,
 	// and it is polled again next time.
 	if err := t.producer.Send(ctx, &in.msg); err != nil {
-		in.release()
 		return err
 	}
+	sent = true // acked releases it
 	return nil
 }
 
