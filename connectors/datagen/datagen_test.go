@@ -148,7 +148,7 @@ func TestQuickstartsProduceValidRecords(t *testing.T) {
 	for name, want := range quickstartFields {
 		t.Run(name, func(t *testing.T) {
 			task := startTask(t, baseConfig(KeyQuickstart, strings.ToUpper(name), KeyRandomSeed, "7"), nil)
-			recs := pollN(t, task, 500)
+			recs := pollN(t, task, 2*pollBatch)
 			for i, r := range recs {
 				if r.Topic != "topic" {
 					t.Fatalf("topic %q", r.Topic)
@@ -179,8 +179,13 @@ func TestQuickstartsProduceValidRecords(t *testing.T) {
 				if !maps.Equal(r.SourcePartition, map[string]any{"task.id": int64(0)}) {
 					t.Fatalf("partition %v", r.SourcePartition)
 				}
-				if got := r.SourceOffset[offsetIteration]; got != int64(i+1) {
-					t.Fatalf("offset iteration %v, want %d", got, i+1)
+				// An unthrottled poll returns pollBatch records; its last
+				// carries the offset.
+				if last := (i+1)%pollBatch == 0; last != (r.SourceOffset != nil) {
+					t.Fatalf("record %d: offset %v", i, r.SourceOffset)
+				}
+				if r.SourceOffset != nil && r.SourceOffset[offsetIteration] != int64(i+1) {
+					t.Fatalf("offset iteration %v, want %d", r.SourceOffset[offsetIteration], i+1)
 				}
 			}
 		})
@@ -277,7 +282,7 @@ func TestSeedDeterminism(t *testing.T) {
 
 	other := maps.Clone(cfg)
 	other[KeyTaskID] = "1"
-	c := pollN(t, startTask(t, other, nil), 100)
+	c := pollN(t, startTask(t, other, nil), pollBatch)
 	same := 0
 	for i := range c {
 		if connectors.ValuesEqual(a[i].Value, c[i].Value) {
@@ -287,8 +292,8 @@ func TestSeedDeterminism(t *testing.T) {
 	if same > 0 {
 		t.Errorf("task 1 repeats %d records of task 0", same)
 	}
-	if c[0].SourcePartition["task.id"] != int64(1) || c[0].SourceOffset[offsetSeed] != int64(12346) {
-		t.Errorf("task 1 partition %v offset %v", c[0].SourcePartition, c[0].SourceOffset)
+	if last := c[pollBatch-1]; last.SourcePartition["task.id"] != int64(1) || last.SourceOffset[offsetSeed] != int64(12346) {
+		t.Errorf("task 1 partition %v offset %v", last.SourcePartition, last.SourceOffset)
 	}
 
 	// Without a seed, every task picks its own.
@@ -315,18 +320,22 @@ func TestResumeFromOffset(t *testing.T) {
 				if seeded {
 					cfg[KeyRandomSeed] = "99"
 				}
-				first := pollN(t, startTask(t, cfg, nil), 2500)
+				first := pollN(t, startTask(t, cfg, nil), 3500)
 
-				// The last record acknowledged before the "crash" is #1233.
-				stored := jsonRoundTrip(t, first[1233].SourceOffset, asFloat)
+				// The last offset committed before the "crash" is #1999's,
+				// the second poll's last record.
+				stored := jsonRoundTrip(t, first[2*pollBatch-1].SourceOffset, asFloat)
 				tctx := &fakeTaskContext{offsets: map[string]map[string]any{
 					partitionKey(first[0].SourcePartition): stored,
 				}}
-				resumed := pollN(t, startTask(t, cfg, tctx), 1000)
+				resumed := pollN(t, startTask(t, cfg, tctx), 1500)
 				for i, r := range resumed {
-					want := first[1234+i]
+					want := first[2*pollBatch+i]
 					if !connectors.ValuesEqual(r.Value, want.Value) || r.Key != want.Key {
 						t.Fatalf("resumed record %d = %v, want %v", i, r.Value, want.Value)
+					}
+					if r.SourceOffset == nil && want.SourceOffset == nil {
+						continue
 					}
 					if r.SourceOffset[offsetIteration] != want.SourceOffset[offsetIteration] {
 						t.Fatalf("resumed offset %v, want %v", r.SourceOffset, want.SourceOffset)
@@ -379,14 +388,15 @@ func TestIterationsStopWithoutError(t *testing.T) {
 	task.Stop()
 	<-done
 
-	// The limit counts restarts too: resumed at 1400, 100 are left.
+	// The limit counts restarts too: resumed after the first poll's 1000,
+	// 500 are left.
 	tctx := &fakeTaskContext{offsets: map[string]map[string]any{
-		partitionKey(recs[0].SourcePartition): recs[1399].SourceOffset,
+		partitionKey(recs[0].SourcePartition): recs[pollBatch-1].SourceOffset,
 	}}
 	resumed := startTask(t, cfg, tctx)
 	got, err := resumed.Poll(context.Background())
-	if err != nil || len(got) != 100 {
-		t.Fatalf("resumed Poll = %d records, %v; want 100", len(got), err)
+	if err != nil || len(got) != 500 {
+		t.Fatalf("resumed Poll = %d records, %v; want 500", len(got), err)
 	}
 }
 

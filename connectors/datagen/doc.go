@@ -92,10 +92,13 @@
 // null). Record i of a task is generated from a random stream reseeded
 // from (seed, i), so it depends on nothing else: two tasks with the same
 // configuration produce identical sequences, and a restarted task resumes
-// in O(1) by setting i. The source partition is {"task.id": n} and each
-// record's offset {"task.generation": g, "current.iteration": i+1,
-// "random.seed": seed} (Confluent's keys): the state the next lifetime
-// starts from. A stored seed wins over random.seed, so a restarted task
+// in O(1) by setting i. The source partition is {"task.id": n}, and the
+// last record of each poll carries the offset {"task.generation": g,
+// "current.iteration": i+1, "random.seed": seed} (Confluent's keys): the
+// state the next lifetime starts from. (Confluent's connector gives every
+// record one; the runtime commits a poll's offset once all of its records
+// are acknowledged, so a restart resumes after the last poll Kafka holds
+// whole, and one offset per poll saves a map per record.) A stored seed wins over random.seed, so a restarted task
 // continues its sequence. Generators that read the clock (now, and gofakeit
 // functions relative to the current date) are not reproducible.
 //

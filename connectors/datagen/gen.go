@@ -258,7 +258,7 @@ type structNode struct {
 }
 
 func (n *structNode) gen(g *genCtx) any {
-	s := connectors.NewStruct(n.schema)
+	s := g.structs.New(n.schema)
 	for i, f := range n.fields {
 		s.SetAt(i, f.gen(g))
 	}

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/brianvoe/gofakeit/v7"
+
+	"conflux/connectors"
 )
 
 // Determinism. Every record is generated from a random stream that depends
@@ -34,6 +36,8 @@ type genCtx struct {
 	now   func() time.Time // for the "now" generator
 	buf   []byte           // scratch space for building strings
 	err   error            // first error of the current record
+	// structs holds the records' Structs, many to an allocation.
+	structs connectors.StructSlab
 }
 
 func newGenCtx(now func() time.Time) *genCtx {
