@@ -35,6 +35,14 @@ type recordPipeline struct {
 	// of each record is reused once Kafka acknowledged it
 	// (inflight.release).
 	wire arena.Arena
+	// convHeaders is toKafka's scratch for the headers converters add to
+	// the record being converted (a local would escape through the
+	// Converter interface and cost an allocation per record).
+	convHeaders connectors.RawHeaders
+	// records and partitions are where fromKafka carves sink records and
+	// their partition numbers from.
+	records    slab.Slab[connectors.Record]
+	partitions slab.Slab[int32]
 }
 
 // headerMemo is what recordPipeline.headers keeps of one header key.
@@ -165,11 +173,13 @@ func (p *recordPipeline) toKafka(ctx context.Context, in *inflight) (*connectors
 			return nil, err
 		}
 	}
-	var wire connectors.RawHeaders
+	clear(p.convHeaders)
+	p.convHeaders = p.convHeaders[:0]
+	wire := &p.convHeaders
 	msg := &in.msg
 	msg.Topic, msg.Timestamp, msg.Metadata = out.Topic, out.Timestamp, in
 	skip, err := p.ops.Execute(ctx, tolerance.StageKeyConverter, p.conv.keyClass, rc, func() (err error) {
-		msg.Key, in.keyMem, err = p.fromConnect(p.conv.key, out.Topic, &wire, out.KeySchema, out.Key)
+		msg.Key, in.keyMem, err = p.fromConnect(p.conv.key, out.Topic, wire, out.KeySchema, out.Key)
 		return err
 	})
 	if skip || err != nil {
@@ -177,16 +187,16 @@ func (p *recordPipeline) toKafka(ctx context.Context, in *inflight) (*connectors
 		return nil, err
 	}
 	skip, err = p.ops.Execute(ctx, tolerance.StageValueConverter, p.conv.valueClass, rc, func() (err error) {
-		msg.Value, in.valueMem, err = p.fromConnect(p.conv.value, out.Topic, &wire, out.ValueSchema, out.Value)
+		msg.Value, in.valueMem, err = p.fromConnect(p.conv.value, out.Topic, wire, out.ValueSchema, out.Value)
 		return err
 	})
 	if skip || err != nil {
 		p.skipped(skip)
 		return nil, err
 	}
-	if len(out.Headers) > 0 || len(wire) > 0 {
+	if len(out.Headers) > 0 || len(*wire) > 0 {
 		skip, err = p.ops.Execute(ctx, tolerance.StageHeaderConverter, p.conv.headerClass, rc, func() error {
-			msg.Headers = p.headerSlab.Slice(len(out.Headers) + len(wire))
+			msg.Headers = p.headerSlab.Slice(len(out.Headers) + len(*wire))
 			for _, h := range out.Headers {
 				rh, err := p.wireHeader(out.Topic, h)
 				if err != nil {
@@ -194,7 +204,7 @@ func (p *recordPipeline) toKafka(ctx context.Context, in *inflight) (*connectors
 				}
 				msg.Headers = append(msg.Headers, rh)
 			}
-			for _, h := range wire {
+			for _, h := range *wire {
 				msg.Headers = append(msg.Headers, sarama.RecordHeader{Key: p.headerKey(h.Key), Value: h.Value})
 			}
 			return nil
@@ -247,9 +257,11 @@ func consumedContext(msg *sarama.ConsumerMessage) tolerance.Context {
 // the task.
 func (p *recordPipeline) fromKafka(ctx context.Context, msg *sarama.ConsumerMessage, rc *tolerance.Context) (*connectors.Record, error) {
 	raw := rc.Headers
-	rec := &connectors.Record{
+	rec, partition := p.records.One(), p.partitions.One()
+	*partition = msg.Partition
+	*rec = connectors.Record{
 		Topic:          msg.Topic,
-		KafkaPartition: connectors.Partition(msg.Partition),
+		KafkaPartition: partition,
 		KafkaOffset:    msg.Offset,
 		Timestamp:      msg.Timestamp,
 		TimestampType:  timestampType(msg),

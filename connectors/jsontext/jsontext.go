@@ -92,7 +92,8 @@ func Append(b []byte, s *connectors.Schema, v any) []byte {
 		if s != nil {
 			values = s.Values
 		}
-		keys := make([]string, 0, len(x))
+		var room [16]string // most maps are small: no allocation for their keys
+		keys := room[:0]
 		for k := range x {
 			keys = append(keys, k)
 		}

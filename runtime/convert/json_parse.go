@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -120,6 +121,13 @@ type jsonParser struct {
 	arenaV []jsonValue // member lists of finished objects and arrays
 	arenaK []string
 	names  map[string]string // interned member names
+
+	// With share set, strings without escapes from shareFrom on are cut
+	// from text, one copy of the input from there made at the first of
+	// them, instead of being allocated one by one (see shareStrings).
+	share     bool
+	shareFrom int
+	text      string
 }
 
 // maxInternedNames bounds the names one pooled parser remembers.
@@ -140,6 +148,7 @@ func (p *jsonParser) reset() {
 	clear(p.stackV)
 	p.pos, p.stackV, p.stackK = 0, p.stackV[:0], p.stackK[:0]
 	p.schema = nil
+	p.share, p.text = false, ""
 }
 
 // putParser returns p to the pool; trees it parsed must not be used
@@ -151,6 +160,7 @@ func putParser(p *jsonParser) {
 	p.data, p.arenaV, p.arenaK = nil, p.arenaV[:0], p.arenaK[:0]
 	p.knownSchema, p.schema = nil, nil
 	p.stackV, p.stackK = p.stackV[:0], p.stackK[:0]
+	p.share, p.text = false, ""
 	parserPool.Put(p)
 }
 
@@ -191,9 +201,31 @@ func (p *jsonParser) name() (string, error) {
 	}
 	s, err := p.string()
 	if err == nil && len(p.names) < maxInternedNames {
+		s = strings.Clone(s) // not a substring of one document's text
 		p.names[s] = s
 	}
 	return s, err
+}
+
+// shareStrings makes the strings parsed from the current position on
+// substrings of one copy of the rest of the input, instead of one
+// allocation each: a record's values are used and dropped together, so
+// they may as well keep one block alive between them. The copy is made
+// at the first string, so input without strings costs nothing.
+func (p *jsonParser) shareStrings() {
+	p.share, p.shareFrom, p.text = true, p.pos, ""
+}
+
+// plainString returns the string that is data[start:end], valid UTF-8
+// without escapes: cut from the shared text when strings are shared.
+func (p *jsonParser) plainString(start, end int) string {
+	if !p.share || start < p.shareFrom {
+		return string(p.data[start:end])
+	}
+	if p.text == "" {
+		p.text = string(p.data[p.shareFrom:])
+	}
+	return p.text[start-p.shareFrom : end-p.shareFrom]
 }
 
 func (p *jsonParser) errorf(format string, args ...any) error {
@@ -448,10 +480,11 @@ func (p *jsonParser) string() (string, error) {
 	for p.pos < len(p.data) {
 		c := p.data[p.pos]
 		if c == '"' {
-			s := p.data[start:p.pos]
+			end := p.pos
 			p.pos++
+			s := p.data[start:end]
 			if utf8.Valid(s) {
-				return string(s), nil
+				return p.plainString(start, end), nil
 			}
 			return string(toValidUTF8(s)), nil
 		}

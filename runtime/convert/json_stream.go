@@ -22,6 +22,7 @@ func (c *JSONConverter) decodeEnvelopeFast(p *jsonParser) (schema *connectors.Sc
 	if !p.consume(',') || !p.member("payload") {
 		return nil, nil, false, nil
 	}
+	p.shareStrings() // the payload's, not the schema's
 	if schema.Type == connectors.TypeStruct && p.pos < len(p.data) && p.data[p.pos] == '{' && !schema.Optional {
 		value, ok, err = c.streamStruct(p, schema, 0)
 	} else {
@@ -182,6 +183,7 @@ func (c *JSONConverter) decodeSchemalessFast(p *jsonParser) (value any, ok bool,
 	if p.pos >= len(p.data) || p.data[p.pos] != '{' {
 		return nil, false, nil
 	}
+	p.shareStrings()
 	m, ok, err := c.streamObject(p, 0)
 	if !ok || err != nil {
 		return nil, ok, err

@@ -53,3 +53,38 @@ func TestFastEnvelopeMatchesGeneralPath(t *testing.T) {
 		}
 	}
 }
+
+// TestFastPathsCopyStringsOnce checks that the strings of a decoded value
+// cost one copy of the input between them, not one allocation each, and
+// that they are a copy: overwriting the input leaves the value intact.
+func TestFastPathsCopyStringsOnce(t *testing.T) {
+	c := newJSON(t, map[string]string{"schemas.enable": "false"})
+	allocs := func(doc string) float64 {
+		data := []byte(doc)
+		return testing.AllocsPerRun(200, func() {
+			if _, _, err := c.ToConnectData("t", nil, data); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	bools := allocs(`{"a":true,"b":false,"c":true,"d":false,"e":true,"f":false}`)
+	strs := allocs(`{"a":"one","b":"two","c":"three","d":"four","e":"five","f":"six"}`)
+	// Each string is boxed into an interface (one allocation); sharing adds
+	// one copy of the input, where copying each would add six.
+	if extra := strs - bools; extra > 6+1 {
+		t.Errorf("six strings cost %v allocations more than six booleans, want at most 7", extra)
+	}
+
+	data := []byte(`{"name":"value","list":["x","y"]}`)
+	_, v, err := c.ToConnectData("t", nil, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range data {
+		data[i] = 'z'
+	}
+	want := map[string]any{"name": "value", "list": []any{"x", "y"}}
+	if !reflect.DeepEqual(v, want) {
+		t.Errorf("after the input was overwritten: %v, want %v", v, want)
+	}
+}
