@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sync"
 	"unsafe"
+
+	"conflux/internal/slab"
 )
 
 // OffsetWriter tracks the source offsets of one connector's records between
@@ -38,6 +40,9 @@ type OffsetWriter struct {
 	// modify a submitted map.
 	lastPartition unsafe.Pointer
 	lastKey       PartitionKey
+	// records is where Submit carves SubmittedRecords from, many to an
+	// allocation.
+	records slab.Slab[SubmittedRecord]
 
 	mu          sync.Mutex
 	queues      map[PartitionKey][]*SubmittedRecord // unacknowledged prefix per partition, in submit order
@@ -76,7 +81,8 @@ func NewOffsetWriter(store *Store, connector string) *OffsetWriter {
 // partition or offset (one that cannot be encoded as JSON) is reported here
 // rather than at Flush.
 func (w *OffsetWriter) Submit(partition, offset map[string]any) (*SubmittedRecord, error) {
-	r := &SubmittedRecord{w: w, partition: partition, offset: offset}
+	r := w.records.One()
+	*r = SubmittedRecord{w: w, partition: partition, offset: offset}
 	if len(partition) == 0 {
 		r.w = nil
 		return r, nil

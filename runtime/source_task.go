@@ -10,6 +10,7 @@ import (
 
 	"conflux/connectors"
 	"conflux/internal/arena"
+	"conflux/internal/slab"
 	"conflux/offsets"
 	"conflux/runtime/producer"
 	"conflux/runtime/tolerance"
@@ -40,6 +41,9 @@ type sourceTask struct {
 
 	flushInterval, flushTimeout, shutdownTimeout time.Duration
 	pollBackoff                                  time.Duration // owned by the poll loop
+	// inflights is where send carves its records' inflight values from:
+	// the poll loop's, many to an allocation.
+	inflights slab.Slab[inflight]
 }
 
 // pollRetryMax caps the backoff between polls that failed with a
@@ -48,7 +52,8 @@ const pollRetryMax = 30 * time.Second
 
 // inflight is a record on its way to Kafka: its producer message (whose
 // Metadata points back here), what error handling knows of it, and what
-// its acknowledgement must do. One allocation per record covers it all.
+// its acknowledgement must do. One value per record, from a slab, covers
+// it all.
 type inflight struct {
 	msg       producer.Message
 	rc        tolerance.Context
@@ -307,7 +312,8 @@ func (t *sourceTask) poll(ctx context.Context) ([]*connectors.Record, error) {
 // Records that a transform drops or that errors.tolerance=all skips are
 // committed at once, their offsets with them; an error fails the task.
 func (t *sourceTask) send(ctx context.Context, rec *connectors.Record) error {
-	in := &inflight{rec: rec, partition: -1}
+	in := t.inflights.One()
+	in.rec, in.partition = rec, -1
 	sent := false
 	defer func() {
 		if !sent { // the producer never had it: its bytes are free again
