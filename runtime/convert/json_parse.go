@@ -128,6 +128,10 @@ type jsonParser struct {
 	share     bool
 	shareFrom int
 	text      string
+
+	// structs is where streamStruct carves Structs from, many to an
+	// allocation; it is never reset, since nothing carved is reused.
+	structs connectors.StructSlab
 }
 
 // maxInternedNames bounds the names one pooled parser remembers.

@@ -82,7 +82,7 @@ func (c *JSONConverter) streamStruct(p *jsonParser, s *connectors.Schema, depth 
 		return nil, false, nil
 	}
 	p.pos++ // {
-	st := connectors.NewStruct(s)
+	st := p.structs.New(s)
 	var seen uint64
 	p.skipSpace()
 	if !p.consume('}') {
