@@ -158,13 +158,11 @@ func (p *jsonParser) reset() {
 // putParser returns p to the pool; trees it parsed must not be used
 // afterwards.
 func putParser(p *jsonParser) {
+	p.reset()
 	clear(p.arenaV)
 	clear(p.arenaK)
-	clear(p.stackV)
 	p.data, p.arenaV, p.arenaK = nil, p.arenaV[:0], p.arenaK[:0]
-	p.knownSchema, p.schema = nil, nil
-	p.stackV, p.stackK = p.stackV[:0], p.stackK[:0]
-	p.share, p.text = false, ""
+	p.knownSchema = nil
 	parserPool.Put(p)
 }
 
