@@ -236,7 +236,13 @@ func (w *Worker) newSinkTask(id TaskID, task connectors.SinkTask, connCfg, taskC
 	sc.Consumer.Offsets.Initial = sarama.OffsetOldest // Kafka Connect's auto.offset.reset=earliest
 	sc.Consumer.Return.Errors = false
 	sc.Consumer.Group.Rebalance.GroupStrategies = []sarama.BalanceStrategy{sarama.NewBalanceStrategyRange()}
-	sc.Consumer.Fetch.Default = 1 << 20
+	// 256 KiB a partition and fetch instead of Kafka's 1 MiB: the whole
+	// response is decoded before the task sees a record, and 1 MiB of
+	// lz4-compressed JSON envelopes (12:1) is 12 MB of values and 28,000
+	// messages held at once, the largest part of a pipeline's live heap
+	// (peak RSS 118-161 MB against 103-108 MB with 256 KiB, as fast).
+	// max.partition.fetch.bytes overrides it.
+	sc.Consumer.Fetch.Default = 256 << 10
 	sc.ChannelBufferSize = 1024
 	settings, err := w.clientSettings("consumer", connCfg)
 	if err == nil {
