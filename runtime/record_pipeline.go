@@ -39,6 +39,10 @@ type recordPipeline struct {
 	// the record being converted (a local would escape through the
 	// Converter interface and cost an allocation per record).
 	convHeaders connectors.RawHeaders
+	// sourceRC is what toKafka tells error handling of the record being
+	// converted (its Record alone): kept here rather than in every
+	// inflight record, which it would make a third larger.
+	sourceRC tolerance.Context
 	// records and partitions are where fromKafka carves sink records and
 	// their partition numbers from.
 	records    slab.Slab[connectors.Record]
@@ -161,11 +165,11 @@ func (p *recordPipeline) skipped(skip bool) {
 
 // toKafka transforms and converts the source record in.rec into in.msg,
 // the producer message. A nil record means it was dropped; an error fails
-// the task. in.rc describes the record to error handling.
+// the task.
 func (p *recordPipeline) toKafka(ctx context.Context, in *inflight) (*connectors.Record, error) {
 	rec := in.rec
-	in.rc.Record = rec
-	rc := &in.rc
+	p.sourceRC = tolerance.Context{Record: rec}
+	rc := &p.sourceRC
 	out := rec
 	if !p.chain.Empty() {
 		var err error

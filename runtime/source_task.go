@@ -51,12 +51,10 @@ type sourceTask struct {
 const pollRetryMax = 30 * time.Second
 
 // inflight is a record on its way to Kafka: its producer message (whose
-// Metadata points back here), what error handling knows of it, and what
-// its acknowledgement must do. One value per record, from a slab, covers
-// it all.
+// Metadata points back here) and what its acknowledgement must do. One
+// value per record, from a slab, covers it all.
 type inflight struct {
 	msg       producer.Message
-	rc        tolerance.Context
 	sub       *offsets.SubmittedRecord
 	rec       *connectors.Record // as polled, for CommitRecord
 	partition int32              // the record's explicit partition, -1 if none
@@ -380,7 +378,7 @@ func (t *sourceTask) acked(m *producer.Message, err error) {
 	}
 	t.metrics.errors.Inc()
 	if t.pipe.ops.Tolerance() == tolerance.ToleranceAll {
-		_ = t.pipe.ops.Failed(context.Background(), tolerance.StageKafkaProduce, t.producer, &in.rc, err)
+		_ = t.pipe.ops.Failed(context.Background(), tolerance.StageKafkaProduce, t.producer, &tolerance.Context{Record: in.rec}, err)
 		t.metrics.skipped.Inc()
 		in.sub.Ack()
 		t.dropped(in.rec)
