@@ -51,15 +51,16 @@ func BenchmarkKcatProduce(b *testing.B) {
 			addr := brokertest.Start(b)
 			adm := kadm.NewClient(newKgoClient(b, addr))
 			b.ResetTimer()
-			var cpu, wall time.Duration
+			var cpu, kcatCPU, wall time.Duration
 			for i := range b.N {
 				topic := fmt.Sprintf("produce-%d", i)
 				createTopic(b, newKgoClient(b, addr), topic, 1, nil)
 				recyclePageCache(b, 2*int64(w.n)*int64(w.size))
 				start, cpu0 := time.Now(), perf.ProcessCPU()
-				runKcatBench(b, kcat, "-P", "-b", addr, "-t", topic, "-l", input)
+				_, kcpu := runKcatBench(b, kcat, "-P", "-b", addr, "-t", topic, "-l", input)
 				wall += time.Since(start)
 				cpu += perf.ProcessCPU() - cpu0
+				kcatCPU += kcpu
 				b.StopTimer()
 				ends, err := adm.ListEndOffsets(testCtx(b), topic)
 				if err != nil {
@@ -70,7 +71,7 @@ func BenchmarkKcatProduce(b *testing.B) {
 				}
 				b.StartTimer()
 			}
-			reportKcat(b, w, wall, cpu)
+			reportKcat(b, w, wall, cpu, kcatCPU)
 		})
 	}
 }
@@ -95,29 +96,34 @@ func BenchmarkKcatConsume(b *testing.B) {
 			// The fixed cost: the same read of a one-record topic.
 			createTopic(b, newKgoClient(b, addr), "tiny", 1, nil)
 			runKcatBench(b, kcat, "-P", "-b", addr, "-t", "tiny", "-l", kcatInput(b, kcatWorkload{"tiny", 1, w.size}))
-			consume := func(topic string, n int) time.Duration {
+			consume := func(topic string, n int) (took, kcatCPU time.Duration) {
 				start := time.Now()
-				stderr := runKcatBench(b, kcat, "-C", "-b", addr, "-t", topic, "-o", "beginning", "-e")
-				took := time.Since(start)
+				stderr, kcatCPU := runKcatBench(b, kcat, "-C", "-b", addr, "-t", topic, "-o", "beginning", "-e")
+				took = time.Since(start)
 				if m := reachedEnd.FindStringSubmatch(stderr); m == nil || m[1] != topic || m[2] != strconv.Itoa(n) {
 					b.Fatalf("kcat did not read %s to offset %d:\n%s", topic, n, stderr)
 				}
-				return took
+				return took, kcatCPU
 			}
 			b.ResetTimer()
-			var cpu, wall, fixed time.Duration
+			var cpu, kcatCPU, wall, fixed, fixedCPU time.Duration
 			for range b.N {
 				b.StopTimer()
-				fixed += consume("tiny", 1)
+				took, kcpu := consume("tiny", 1)
+				fixed, fixedCPU = fixed+took, fixedCPU+kcpu
 				b.StartTimer()
 				cpu0 := perf.ProcessCPU()
-				wall += consume("consume", w.n)
+				took, kcpu = consume("consume", w.n)
+				wall, kcatCPU = wall+took, kcatCPU+kcpu
 				cpu += perf.ProcessCPU() - cpu0
 			}
-			reportKcat(b, w, wall, cpu)
+			reportKcat(b, w, wall, cpu, kcatCPU)
 			if steady := wall - fixed; steady > 0 {
 				b.ReportMetric(float64(w.n)*float64(b.N)/steady.Seconds(), "steady-records/s")
 				b.ReportMetric(float64(w.n)*float64(b.N)*float64(w.size)/1e6/steady.Seconds(), "steady-MB/s")
+				// kcat's own CPU over the same stretch, in cores: near 1,
+				// kcat (one consuming thread) is what bounds the read.
+				b.ReportMetric((kcatCPU-fixedCPU).Seconds()/steady.Seconds(), "steady-kcat-cores")
 			}
 		})
 	}
@@ -126,19 +132,21 @@ func BenchmarkKcatConsume(b *testing.B) {
 // reachedEnd is kcat's report that it read a partition to its end.
 var reachedEnd = regexp.MustCompile(`Reached end of topic (\S+) \[0\] at offset (\d+)`)
 
-// reportKcat reports a workload's figures over b.N runs.
-func reportKcat(b *testing.B, w kcatWorkload, wall, cpu time.Duration) {
+// reportKcat reports a workload's figures over b.N runs: wall is their
+// time, cpu the broker's CPU and kcatCPU kcat's.
+func reportKcat(b *testing.B, w kcatWorkload, wall, cpu, kcatCPU time.Duration) {
 	records := float64(w.n) * float64(b.N)
 	b.ReportMetric(records*float64(w.size)/1e6/wall.Seconds(), "MB/s")
 	b.ReportMetric(records/wall.Seconds(), "records/s")
 	b.ReportMetric(cpu.Seconds()/float64(b.N), "broker-cpu-s/run")
 	b.ReportMetric(float64(cpu.Nanoseconds())/records, "broker-cpu-ns/record")
+	b.ReportMetric(kcatCPU.Seconds()/float64(b.N), "kcat-cpu-s/run")
 	b.ReportMetric(perf.PeakRSSMB(), "peak-RSS-MB")
 }
 
 // runKcatBench runs kcat with its output discarded and returns its
-// standard error; a failure ends the benchmark.
-func runKcatBench(b *testing.B, kcat string, args ...string) string {
+// standard error and the CPU time it used; a failure ends the benchmark.
+func runKcatBench(b *testing.B, kcat string, args ...string) (string, time.Duration) {
 	b.Helper()
 	cmd := exec.CommandContext(b.Context(), kcat, args...)
 	var stderr strings.Builder
@@ -146,7 +154,7 @@ func runKcatBench(b *testing.B, kcat string, args ...string) string {
 	if err := cmd.Run(); err != nil {
 		b.Fatalf("kcat %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
 	}
-	return stderr.String()
+	return stderr.String(), cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 }
 
 // kcatInput writes w.n lines of w.size random printable bytes for kcat -l.
