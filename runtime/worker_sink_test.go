@@ -1,6 +1,8 @@
 package runtime_test
 
 import (
+	"crypto/rand"
+	"encoding/base64"
 	"fmt"
 	"maps"
 	"testing"
@@ -133,4 +135,34 @@ func TestWorkerSinkDelivery(t *testing.T) {
 		t.Errorf("end offsets %v, want %v", got, end)
 	}
 	waitStates(t, w2, "sink", "RUNNING RUNNING")
+}
+
+// TestWorkerSinkRecordsLargerThanTheFetchSize sends records of 600 KB,
+// more than the 256 KiB a sink task fetches from a partition at a time:
+// each arrives whole and in order.
+func TestWorkerSinkRecordsLargerThanTheFetchSize(t *testing.T) {
+	t.Parallel()
+	c := newTestCluster(t, nil)
+	createTopic(t, c.addr, "big", 1)
+	const n, size = 4, 600_000
+	values := make([]string, n)
+	var recs []*kgo.Record
+	raw := make([]byte, size*3/4)
+	for i := range values {
+		rand.Read(raw)
+		values[i] = base64.StdEncoding.EncodeToString(raw) // incompressible, printable
+		recs = append(recs, &kgo.Record{Topic: "big", Key: fmt.Appendf(nil, "k-%d", i), Value: []byte(values[i])})
+	}
+	produce(t, c.addr, recs...)
+	w := c.startWorker(t)
+	p, id := newSinkProbe(t)
+	createConnector(t, w, "bigsink", map[string]string{"connector.class": probeSinkClass, "probe": id, "topics": "big",
+		"key.converter": stringConverter, "value.converter": stringConverter})
+	got := p.waitRecords(t, n)
+	checkPerPartitionOrder(t, got, nil)
+	for i, r := range got {
+		if v, _ := r.value.(string); v != values[i] {
+			t.Errorf("record %d: value of %d bytes, want the %d bytes produced", i, len(v), len(values[i]))
+		}
+	}
 }
