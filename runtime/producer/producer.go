@@ -31,9 +31,7 @@ type Message struct {
 	// Metadata is the caller's, left as it is.
 	Metadata any
 
-	record  sarama.Record // the encoded form, kept here to save an allocation
-	headers []*sarama.RecordHeader
-	size    int
+	size int
 }
 
 // Partitioner chooses a message's partition among n. Each topic has its own,
@@ -97,6 +95,7 @@ type Producer struct {
 	requests     int                    // requests sent and not yet settled
 	resetPending bool                   // renew the producer id once nothing is in flight
 	conns        map[*sarama.Broker]int // each broker connection's generation, counting closes
+	spare        []*batch               // reported batches, for take to reuse
 }
 
 type topicPartition struct {

@@ -18,12 +18,15 @@ const maxRequestBytes = 32 << 20
 // retry.backoff.max.ms does by default.
 const maxRetryBackoff = time.Second
 
-// batch is one partition's records in one Produce request.
+// batch is one partition's records in one Produce request. Batches are
+// reused once reported (Producer.spare), with their arrays.
 type batch struct {
-	q        *queue
-	msgs     []*Message
-	bytes    int
-	rb       sarama.RecordBatch
+	q     *queue
+	msgs  []*Message
+	bytes int
+	rb    sarama.RecordBatch
+	// records are the encoded forms of msgs, which rb.Records points to.
+	records  []sarama.Record
 	attempts int
 	err      error // the last attempt's, for the final report
 	answered bool  // result holds the broker's answer
@@ -178,7 +181,8 @@ func (p *Producer) take(q *queue) *batch {
 		bytes += q.msgs[n].size
 		n++
 	}
-	b := &batch{q: q, msgs: slices.Clone(q.msgs[:n]), bytes: bytes}
+	b := p.newBatch()
+	b.q, b.msgs, b.bytes = q, append(b.msgs, q.msgs[:n]...), bytes
 	clear(q.msgs[:n])
 	if n == len(q.msgs) {
 		q.msgs = q.msgs[:0] // the batch has its own copy: reuse the array
@@ -195,23 +199,21 @@ func (p *Producer) take(q *queue) *batch {
 func (p *Producer) build(b *batch) {
 	first := b.msgs[0].Timestamp
 	maxTime := first
-	records := make([]*sarama.Record, len(b.msgs))
+	b.records = slices.Grow(b.records, len(b.msgs))[:len(b.msgs)]
+	records := slices.Grow(b.rb.Records[:0], len(b.msgs))
 	for i, m := range b.msgs {
-		r := &m.record
-		r.Key, r.Value = m.Key, m.Value
-		r.OffsetDelta = int64(i)
-		r.TimestampDelta = m.Timestamp.Sub(first)
+		r := &b.records[i]
+		*r = sarama.Record{Key: m.Key, Value: m.Value, OffsetDelta: int64(i), TimestampDelta: m.Timestamp.Sub(first)}
 		if m.Timestamp.After(maxTime) {
 			maxTime = m.Timestamp
 		}
 		if len(m.Headers) > 0 {
-			m.headers = make([]*sarama.RecordHeader, len(m.Headers))
+			r.Headers = make([]*sarama.RecordHeader, len(m.Headers))
 			for j := range m.Headers {
-				m.headers[j] = &m.Headers[j]
+				r.Headers[j] = &m.Headers[j]
 			}
-			r.Headers = m.headers
 		}
-		records[i] = r
+		records = append(records, r)
 	}
 	b.rb = sarama.RecordBatch{
 		Version:          2,
@@ -433,11 +435,8 @@ func (p *Producer) acknowledge(b *batch, o outcome) {
 	}
 }
 
-// report hands a message's outcome to the callback, dropping the
-// producer's references into it.
+// report hands a message's outcome to the callback.
 func (p *Producer) report(m *Message, err error) {
-	m.record = sarama.Record{}
-	m.headers = nil
 	p.opts.Ack(m, err)
 }
 
@@ -451,6 +450,7 @@ func (p *Producer) release(rejected []rejection, batches ...*batch) {
 	for _, b := range batches {
 		freed += b.bytes
 		records += len(b.msgs)
+		p.recycle(b)
 	}
 	p.mu.Lock()
 	p.buffered -= freed
@@ -460,6 +460,33 @@ func (p *Producer) release(rejected []rejection, batches ...*batch) {
 		p.space = nil
 	}
 	p.mu.Unlock()
+}
+
+// maxSpareBatches bounds the reported batches kept for reuse: about as
+// many as are in flight and buffered at once.
+const maxSpareBatches = 16
+
+// newBatch returns an empty batch, a spare one if there is one.
+func (p *Producer) newBatch() *batch {
+	if n := len(p.spare); n > 0 {
+		b := p.spare[n-1]
+		p.spare = p.spare[:n-1]
+		return b
+	}
+	return &batch{}
+}
+
+// recycle keeps a reported batch's arrays for a later one, dropping its
+// references to the messages and their bytes.
+func (p *Producer) recycle(b *batch) {
+	if len(p.spare) == maxSpareBatches {
+		return
+	}
+	clear(b.msgs)
+	clear(b.records)
+	clear(b.rb.Records)
+	*b = batch{msgs: b.msgs[:0], records: b.records[:0], rb: sarama.RecordBatch{Records: b.rb.Records[:0]}}
+	p.spare = append(p.spare, b)
 }
 
 // backoff is the wait before the given retry: retry.backoff.ms doubled for
