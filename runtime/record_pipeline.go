@@ -179,11 +179,10 @@ func (p *recordPipeline) toKafka(ctx context.Context, in *inflight) (*connectors
 	}
 	clear(p.convHeaders)
 	p.convHeaders = p.convHeaders[:0]
-	wire := &p.convHeaders
 	msg := &in.msg
 	msg.Topic, msg.Timestamp, msg.Metadata = out.Topic, out.Timestamp, in
 	skip, err := p.ops.Execute(ctx, tolerance.StageKeyConverter, p.conv.keyClass, rc, func() (err error) {
-		msg.Key, in.keyMem, err = p.fromConnect(p.conv.key, out.Topic, wire, out.KeySchema, out.Key)
+		msg.Key, in.keyMem, err = p.fromConnect(p.conv.key, out.Topic, &p.convHeaders, out.KeySchema, out.Key)
 		return err
 	})
 	if skip || err != nil {
@@ -191,16 +190,16 @@ func (p *recordPipeline) toKafka(ctx context.Context, in *inflight) (*connectors
 		return nil, err
 	}
 	skip, err = p.ops.Execute(ctx, tolerance.StageValueConverter, p.conv.valueClass, rc, func() (err error) {
-		msg.Value, in.valueMem, err = p.fromConnect(p.conv.value, out.Topic, wire, out.ValueSchema, out.Value)
+		msg.Value, in.valueMem, err = p.fromConnect(p.conv.value, out.Topic, &p.convHeaders, out.ValueSchema, out.Value)
 		return err
 	})
 	if skip || err != nil {
 		p.skipped(skip)
 		return nil, err
 	}
-	if len(out.Headers) > 0 || len(*wire) > 0 {
+	if len(out.Headers) > 0 || len(p.convHeaders) > 0 {
 		skip, err = p.ops.Execute(ctx, tolerance.StageHeaderConverter, p.conv.headerClass, rc, func() error {
-			msg.Headers = p.headerSlab.Slice(len(out.Headers) + len(*wire))
+			msg.Headers = p.headerSlab.Slice(len(out.Headers) + len(p.convHeaders))
 			for _, h := range out.Headers {
 				rh, err := p.wireHeader(out.Topic, h)
 				if err != nil {
@@ -208,7 +207,7 @@ func (p *recordPipeline) toKafka(ctx context.Context, in *inflight) (*connectors
 				}
 				msg.Headers = append(msg.Headers, rh)
 			}
-			for _, h := range *wire {
+			for _, h := range p.convHeaders {
 				msg.Headers = append(msg.Headers, sarama.RecordHeader{Key: p.headerKey(h.Key), Value: h.Value})
 			}
 			return nil

@@ -99,8 +99,9 @@
 // record one; the runtime commits a poll's offset once all of its records
 // are acknowledged, so a restart resumes after the last poll Kafka holds
 // whole, and one offset per poll saves a map per record.) A stored seed
-// wins over random.seed, so a restarted task continues its sequence. Generators that read the clock (now, and gofakeit
-// functions relative to the current date) are not reproducible.
+// wins over random.seed, so a restarted task continues its sequence.
+// Generators that read the clock (now, and gofakeit functions relative
+// to the current date) are not reproducible.
 //
 // # Differences from Confluent's connector
 //
