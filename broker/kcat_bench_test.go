@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -43,8 +44,9 @@ var kcatWorkloads = []kcatWorkload{
 // thread's next periodic wake-up, up to a second later, so kcat's default
 // figure is bound by that pause; this row shows what the broker serves
 // without it.
-var kcatConsumeWorkloads = append(kcatWorkloads,
-	kcatWorkload{"1M-x-100B-deep-queue", 1_000_000, 100, []string{"-X", "queued.min.messages=1000000"}})
+var kcatConsumeWorkloads = slices.Concat(kcatWorkloads, []kcatWorkload{
+	{"1M-x-100B-deep-queue", 1_000_000, 100, []string{"-X", "queued.min.messages=1000000"}},
+})
 
 // BenchmarkKcatProduce measures the broker under kcat's producer
 // (librdkafka defaults: acks=all, no compression, linger 5 ms) on one
