@@ -40,10 +40,10 @@ var kcatWorkloads = []kcatWorkload{
 // kcatConsumeWorkloads adds a row that is not bench-broker.sh's: 100-byte
 // records read with a fetch queue deep enough for the whole partition.
 // With the default queued.min.messages (100,000) librdkafka stops fetching
-// once its queue holds that many messages and resumes only at its broker
-// thread's next periodic wake-up, up to a second later, so kcat's default
-// figure is bound by that pause; this row shows what the broker serves
-// without it.
+// once its queue holds that many messages, and in kcat -d fetch traces
+// resumes only about a second later, long after kcat drained the queue, so
+// kcat's default figure is bound by that pause; this row shows what the
+// broker serves without it.
 var kcatConsumeWorkloads = slices.Concat(kcatWorkloads, []kcatWorkload{
 	{"1M-x-100B-deep-queue", 1_000_000, 100, []string{"-X", "queued.min.messages=1000000"}},
 })

@@ -29,10 +29,11 @@ const pollBatch = 1000
 // Its source partition is {"task.id": N} and the offset stored with the
 // last record of each poll is {"task.generation": G,
 // "current.iteration": I, "random.seed": S} as in Confluent's connector:
-// the state the next lifetime of the task starts from. I is the number of records generated so far (the iteration
-// of the next record), S the task's seed, and G counts the task's
-// lifetimes. On Start the task reads that offset and continues the exact
-// sequence it would have produced without the restart.
+// the state the next lifetime of the task starts from. I is the number of
+// records generated so far (the iteration of the next record), S the
+// task's seed, and G counts the task's lifetimes. On Start the task reads
+// that offset and continues the exact sequence it would have produced
+// without the restart.
 type Task struct {
 	clock clock // nil means the system clock
 
