@@ -41,7 +41,7 @@ var kcatWorkloads = []kcatWorkload{
 // records read with a fetch queue deep enough for the whole partition.
 // With the default queued.min.messages (100,000) librdkafka stops fetching
 // once its queue holds that many messages, and in kcat -d fetch traces
-// resumes only about a second later, long after kcat drained the queue, so
+// resumes only about a second later, the queue by then empty, so
 // kcat's default figure is bound by that pause; this row shows what the
 // broker serves without it.
 var kcatConsumeWorkloads = slices.Concat(kcatWorkloads, []kcatWorkload{
